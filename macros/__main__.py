@@ -1,0 +1,76 @@
+"""Command line: `python -m macros check|schema [...]`.
+
+check   validate data/strategy.yaml; print every problem as PATH:LINE:COL: message; exit 1 if any
+schema  write data/strategy.schema.json from the model (or --check that it is current)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .loader import DataError, load_file
+from .model import json_schema, parse
+
+DEFAULT_DATA = "data/strategy.yaml"
+DEFAULT_SCHEMA = "data/strategy.schema.json"
+
+
+def _github_escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate the data file."""
+    try:
+        strategy = parse(load_file(args.path))
+    except DataError as exc:
+        for p in exc.problems:
+            if args.format == "github":
+                print(f"::error file={p.path},line={p.line},col={p.column}::{_github_escape(p.message)}")
+            else:
+                print(p)
+        print(f"{args.path}: {len(exc.problems)} 件の問題があります。上の行番号の箇所を直してください。", file=sys.stderr)
+        return 1
+    print(f"{args.path}: 問題はありません（項目 {len(strategy.ids)} 件、ご指摘事項 {len(strategy.remarks)} 件）。", file=sys.stderr)
+    return 0
+
+
+def schema_text() -> str:
+    """The JSON Schema as committed."""
+    return json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write or check the JSON Schema."""
+    path = Path(args.output)
+    if args.check:
+        if not path.exists() or path.read_text(encoding="utf-8") != schema_text():
+            print(f"{path} が古くなっています。`python -m macros schema` で作り直してください。", file=sys.stderr)
+            return 1
+        return 0
+    path.write_text(schema_text(), encoding="utf-8")
+    print(f"{path} を書きました。", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="python -m macros", description="盛岡市デジタル戦略データの道具")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="data/strategy.yaml を検査する")
+    check.add_argument("path", nargs="?", default=DEFAULT_DATA)
+    check.add_argument("--format", choices=["text", "github"], default="text")
+    check.set_defaults(func=cmd_check)
+    schema = sub.add_parser("schema", help="JSON Schema を書き出す")
+    schema.add_argument("--output", default=DEFAULT_SCHEMA)
+    schema.add_argument("--check", action="store_true", help="書き出さずに、最新かどうかだけ確かめる")
+    schema.set_defaults(func=cmd_schema)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

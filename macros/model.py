@@ -1,0 +1,754 @@
+"""The typed model of the strategy document, validated once.
+
+`parse(loaded)` turns the loader's plain data into frozen pydantic objects. Structural errors and reference
+errors (an id that does not exist, a duplicate id) are collected by pydantic in one pass, because the ids that
+the file defines are gathered first and handed to the validators as context. Descriptions are Japanese: they
+are what editors see in their editor's completion through `data/strategy.schema.json`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import types
+import typing
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+
+from .loader import DataError, Loaded, Problem
+
+# Kinds of item that other items refer to by id, and where the file defines them.
+REF_KINDS = ("concept", "goal", "viewpoint", "guideline", "solution", "issue", "remark")
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class Model(BaseModel):
+    """Base: frozen, no unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _register_id(value: str, info: ValidationInfo) -> str:
+    seen = (info.context or {}).get("seen")
+    if seen is not None:
+        if value in seen:
+            raise ValueError(f"id「{value}」は既に使われています。id はファイル全体で一つだけにしてください。")
+        seen.add(value)
+    return value
+
+
+def _ref(kind: str):
+    def check(value: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get("ids", {}).get(kind)
+        if known is not None and value not in known:
+            allowed = "、".join(sorted(known)) or "（なし）"
+            raise ValueError(f"{KIND_NAMES[kind]}「{value}」は存在しません。使える id: {allowed}")
+        return value
+
+    return check
+
+
+def _any_ref(value: str, info: ValidationInfo) -> str:
+    ids = (info.context or {}).get("ids")
+    if ids is not None and not any(value in ids[k] for k in REF_KINDS if k != "remark"):
+        raise ValueError(f"「{value}」という id の項目はありません。目標・視点・行動指針・解決方法・課題・コンセプトの id を書いてください。")
+    return value
+
+
+KIND_NAMES = {
+    "concept": "戦略コンセプト",
+    "goal": "戦略目標",
+    "viewpoint": "視点",
+    "guideline": "行動指針",
+    "solution": "解決方法",
+    "issue": "課題",
+    "remark": "ご指摘事項",
+}
+
+Text = Annotated[str, StringConstraints(min_length=1), Field(description="文章。原文のまま書きます。**…** は強調になります。")]
+Id = Annotated[
+    str,
+    StringConstraints(pattern=ID_PATTERN),
+    AfterValidator(_register_id),
+    Field(description="変わらない識別子（半角英小文字・数字・ハイフン）。ページのアンカー（#id）と参照に使います。", examples=["life-1"]),
+]
+ConceptRef = Annotated[str, AfterValidator(_ref("concept")), Field(description="戦略コンセプトの id")]
+GoalRef = Annotated[str, AfterValidator(_ref("goal")), Field(description="戦略目標の id", examples=["goal-life"])]
+ViewpointRef = Annotated[str, AfterValidator(_ref("viewpoint")), Field(description="視点の id", examples=["life"])]
+RemarkRef = Annotated[str, AfterValidator(_ref("remark")), Field(description="ご指摘事項の id", examples=["remark-01"])]
+ItemRef = Annotated[str, AfterValidator(_any_ref), Field(description="目標・視点・行動指針・解決方法・課題・コンセプトの id")]
+Number = Annotated[int, Field(ge=1, description="番号（1 から）")]
+
+
+# --- meta ---------------------------------------------------------------------------------------------------
+
+
+class Licence(Model):
+    """The licence of the content."""
+
+    name: Text = Field(description="ライセンスの名前")
+    url: Annotated[str, StringConstraints(pattern=r"^https://")] = Field(description="ライセンスの URL")
+    attribution: Text = Field(description="二次利用する人が書く出典の表示")
+
+
+class Revision(Model):
+    """One version of this web edition."""
+
+    version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+)*$")] = Field(
+        description='版番号。数字とピリオドで、"1.0" のように引用符で囲みます。', examples=["1.1"]
+    )
+    date: datetime.date = Field(description="日付（YYYY-MM-DD）")
+    summary: Text = Field(description="変更の要約")
+
+
+class Meta(Model):
+    """About the document."""
+
+    title: Text = Field(description="戦略の名前")
+    organisation: Text = Field(description="作成した組織")
+    meeting: Text = Field(description="資料を示した会議")
+    document: Text = Field(description="資料の名前")
+    date: datetime.date = Field(description="資料の日付（YYYY-MM-DD）")
+    status: Text = Field(description="資料の状態（案 など）")
+    licence: Licence
+    revisions: list[Revision] = Field(min_length=1, description="このサイト版の改訂履歴。新しい版を下に追加します。")
+
+    @property
+    def version(self) -> str:
+        """The current version: the last revision's."""
+        return self.revisions[-1].version
+
+
+# --- framework ----------------------------------------------------------------------------------------------
+
+
+class Concept(Model):
+    """A strategy concept proposal."""
+
+    id: Id
+    label: Text = Field(description="案の名前（例: Quality優位案）")
+    adopted: bool = Field(description="採用した案なら true")
+    tag: Text | None = Field(default=None, description="添え書き（例: デジ田対応）")
+    aim: Text = Field(description="コンセプトの一文目")
+    motto: Text = Field(description="コンセプトの二文目（合言葉）")
+    statement: Text = Field(description="説明文")
+
+
+class Goal(Model):
+    """A strategy goal (戦略目標)."""
+
+    id: Id
+    number: Number
+    label: Text = Field(description="目標の見出し（例: 市民の生活）")
+    title: Text = Field(description="目標")
+    description: Text = Field(description="目標の説明")
+
+
+class Issue(Model):
+    """A current issue (現状の主な課題)."""
+
+    id: Id
+    text: Text
+
+
+class Category(Model):
+    """A category of a viewpoint, with its issues."""
+
+    id: Id
+    name: Text = Field(description="主な分類")
+    issues: list[Issue] = Field(min_length=1)
+
+
+class Solution(Model):
+    """A solution (解決方法案) of a viewpoint."""
+
+    id: Id
+    text: Text
+
+
+class Viewpoint(Model):
+    """One of the three viewpoints (視点)."""
+
+    id: Id
+    number: Number
+    name: Text = Field(description="視点の名前")
+    goal: GoalRef
+    categories: list[Category] = Field(min_length=1)
+    solutions: list[Solution] = Field(min_length=1)
+
+
+class Guideline(Model):
+    """A guideline (行動指針)."""
+
+    id: Id
+    viewpoint: ViewpointRef
+    goal: GoalRef
+    number: Number = Field(description="視点の中での番号")
+    title: Text
+    description: Text
+
+    @model_validator(mode="after")
+    def _goal_of_viewpoint(self, info: ValidationInfo) -> Guideline:
+        expected = (info.context or {}).get("viewpoint_goal", {}).get(self.viewpoint)
+        if expected is not None and expected != self.goal:
+            raise ValueError(
+                f"行動指針「{self.id}」の goal「{self.goal}」は視点「{self.viewpoint}」の目標「{expected}」と一致しません。"
+            )
+        return self
+
+
+class Framework(Model):
+    """The skeleton of the strategy: concepts, goals, viewpoints, guidelines."""
+
+    concepts: list[Concept] = Field(min_length=1, description="戦略コンセプト案（採用案は一つ）")
+    goals: list[Goal] = Field(min_length=1, description="戦略目標案")
+    viewpoints: list[Viewpoint] = Field(min_length=1, description="視点")
+    guidelines: list[Guideline] = Field(min_length=1, description="行動指針案")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Framework:
+        adopted = [c.id for c in self.concepts if c.adopted]
+        if len(adopted) != 1:
+            raise ValueError(f"採用するコンセプト（adopted: true）はちょうど一つにしてください（いま {len(adopted)} 個）。")
+        _check_numbering("戦略目標", [g.number for g in self.goals])
+        _check_numbering("視点", [v.number for v in self.viewpoints])
+        for viewpoint in self.viewpoints:
+            numbers = [g.number for g in self.guidelines if g.viewpoint == viewpoint.id]
+            _check_numbering(f"視点「{viewpoint.id}」の行動指針", numbers)
+        return self
+
+
+def _check_numbering(what: str, numbers: list[int]) -> None:
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise ValueError(f"{what}の number は 1 から順に欠番なく並べてください（いま {numbers}）。")
+
+
+# --- blocks -------------------------------------------------------------------------------------------------
+
+
+class NestedItem(Model):
+    """A list item with a sub-list."""
+
+    text: Text
+    items: list[ListItem] = Field(min_length=1)
+
+
+ListItem = Union[Text, NestedItem]
+
+
+class ListBlock(Model):
+    """A list (箇条書き)."""
+
+    type: Literal["list"]
+    title: Text | None = Field(default=None, description="見出し")
+    viewpoint: ViewpointRef | None = Field(default=None, description="視点ごとの箇条書きなら、その視点の id（見出しになります）")
+    marker: Literal["bullet", "check", "arrow", "number", "tags", "none"] = Field(
+        default="bullet", description="行頭の印。tags は短い語を並べて表示します。"
+    )
+    items: list[ListItem] = Field(min_length=1)
+
+
+class TextBlock(Model):
+    """A paragraph."""
+
+    type: Literal["text"]
+    text: Text
+    style: Literal["normal", "note", "emphasis", "editorial"] = Field(
+        default="normal", description="note は注記（※）、emphasis は強調、editorial はサイト編集者の注"
+    )
+
+
+class FieldItem(Model):
+    """A label with its value."""
+
+    label: Text
+    value: Text | list[Text]
+
+
+class FieldsBlock(Model):
+    """Labels with values (項目と内容)."""
+
+    type: Literal["fields"]
+    title: Text | None = None
+    items: list[FieldItem] = Field(min_length=1)
+
+
+class SpanCell(Model):
+    """A table cell that spans columns or rows, or holds a list."""
+
+    text: str = Field(default="", description="セルの文字")
+    items: list[Text] = Field(default_factory=list, description="セルの中の箇条書き")
+    colspan: Annotated[int, Field(ge=1)] = 1
+    rowspan: Annotated[int, Field(ge=1)] = 1
+
+
+Cell = Union[str, list[Text], SpanCell]
+
+
+class TableBlock(Model):
+    """A table; the first column is a row header."""
+
+    type: Literal["table"]
+    title: Text | None = None
+    head: list[list[Cell]] = Field(min_length=1, description="見出し行（複数行可）")
+    rows: list[list[Cell]] = Field(min_length=1, description="行。セルは文字、箇条書き（リスト）、または {text, colspan, rowspan}")
+
+    @model_validator(mode="after")
+    def _rectangular(self) -> TableBlock:
+        widths = _grid_widths([*self.head, *self.rows])
+        bad = [f"rows の {i - len(self.head) + 1} 行目は {w} 列" for i, w in enumerate(widths) if w != widths[0]]
+        if bad:
+            raise ValueError(f"表の列数が見出し（{widths[0]} 列）と合いません: {'、'.join(bad)}。colspan・rowspan も数えます。")
+        return self
+
+
+def _grid_widths(rows: list[list[Cell]]) -> list[int]:
+    carried: dict[int, int] = {}  # row index -> columns occupied by rowspans from above
+    widths = []
+    for r, row in enumerate(rows):
+        width = carried.get(r, 0)
+        for cell in row:
+            span = cell.colspan if isinstance(cell, SpanCell) else 1
+            width += span
+            if isinstance(cell, SpanCell):
+                for below in range(r + 1, r + cell.rowspan):
+                    carried[below] = carried.get(below, 0) + span
+        widths.append(width)
+    return widths
+
+
+class SummaryPoint(Model):
+    """A point of the remarks summary, with the remarks it condenses."""
+
+    id: Id
+    text: Text
+    remarks: list[RemarkRef] = Field(default_factory=list, description="この要約のもとになったご指摘事項の id（文言から明らかなものだけ）")
+
+
+class Theme(Model):
+    """A theme of the remarks summary."""
+
+    id: Id
+    title: Text
+    points: list[SummaryPoint] = Field(min_length=1)
+
+
+class RemarkSummaryBlock(Model):
+    """The summary of the previous meeting's remarks, by theme."""
+
+    type: Literal["remark_summary"]
+    lead: Text
+    themes: list[Theme] = Field(min_length=1)
+
+
+class Remark(Model):
+    """A remark from the previous meeting's minutes."""
+
+    id: Id
+    number: Number
+    text: Text = Field(description="発言文（議事録から抜粋）。原文のまま。")
+    page: Annotated[str, StringConstraints(pattern=r"^p\.\d+$")] = Field(description="議事録の記録箇所（例: p.3）", examples=["p.3"])
+    addressed_by: list[ItemRef] = Field(
+        default_factory=list, description="資料がこの指摘に応えると明記している項目の id。明記がなければ空のまま。"
+    )
+    response: Text | None = Field(default=None, description="資料に書かれた市の対応。書かれていなければ省略。")
+
+
+class RemarksBlock(Model):
+    """The numbered list of remarks."""
+
+    type: Literal["remarks"]
+    columns: Annotated[list[Text], Field(min_length=3, max_length=3)] = Field(description="表の見出し（番号、発言、記録箇所）")
+    items: list[Remark] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _numbered(self) -> RemarksBlock:
+        _check_numbering("ご指摘事項", [r.number for r in self.items])
+        return self
+
+
+class ConceptBlock(Model):
+    """Shows a concept from the framework."""
+
+    type: Literal["concept"]
+    concept: ConceptRef
+    form: Literal["card", "arrow", "motto"] = Field(default="card", description="card: 全文、arrow: 合言葉 → 一文目、motto: 合言葉だけ")
+    label: Text | None = None
+
+
+class GoalsBlock(Model):
+    """Shows the goals from the framework."""
+
+    type: Literal["goals"]
+    form: Literal["full", "titles"] = "full"
+    label: Text | None = None
+
+
+class Horizon(Model):
+    """The time axis of the skeleton figure."""
+
+    long: Text
+    period: Text
+    short: Text
+
+
+class SkeletonBlock(Model):
+    """The skeleton figure: concept, goals and guidelines."""
+
+    type: Literal["skeleton"]
+    horizon: Horizon
+    concept_label: Text
+    goals_label: Text
+    guidelines_label: Text
+
+
+class ViewpointIssuesBlock(Model):
+    """The table of viewpoints, categories and issues."""
+
+    type: Literal["viewpoint_issues"]
+    columns: Annotated[list[Text], Field(min_length=3, max_length=3)]
+
+
+class ViewpointGuidelinesBlock(Model):
+    """A viewpoint's goal and its guidelines."""
+
+    type: Literal["viewpoint_guidelines"]
+    viewpoint: ViewpointRef
+    goal_label: Text
+
+
+class SolutionsBlock(Model):
+    """The table of viewpoints, guidelines and solutions."""
+
+    type: Literal["solutions"]
+    columns: Annotated[list[Text], Field(min_length=3, max_length=3)]
+
+
+class Step(Model):
+    """A step of strategy-making, with its status."""
+
+    id: Id
+    title: Text
+    items: list[Text] = Field(min_length=1)
+    status: list[Text] = Field(default_factory=list, description="状況（例: タスク完了）")
+
+
+class StepsBlock(Model):
+    """The strategy-making steps."""
+
+    type: Literal["steps"]
+    items: list[Step] = Field(min_length=1)
+
+
+class StructureBlock(Model):
+    """The structure diagram, drawn from the framework."""
+
+    type: Literal["structure"]
+
+
+Block = Annotated[
+    Union[
+        TextBlock,
+        ListBlock,
+        FieldsBlock,
+        TableBlock,
+        RemarkSummaryBlock,
+        RemarksBlock,
+        ConceptBlock,
+        GoalsBlock,
+        SkeletonBlock,
+        ViewpointIssuesBlock,
+        ViewpointGuidelinesBlock,
+        SolutionsBlock,
+        StepsBlock,
+        StructureBlock,
+    ],
+    Field(discriminator="type"),
+]
+
+
+class Section(Model):
+    """A chapter or section of the document: a heading, blocks, and sub-sections."""
+
+    id: Id
+    number: Text | None = Field(default=None, description="原文の番号（1. や (1) や ①）")
+    title: Text = Field(description="見出し")
+    blocks: list[Block] = Field(default_factory=list, description="中身（type で種類を選びます）")
+    sections: list[Section] = Field(default_factory=list, description="下位の節")
+
+    @property
+    def heading(self) -> str:
+        """Number and title as the document shows them."""
+        return f"{self.number} {self.title}" if self.number else self.title
+
+    def walk(self) -> Iterator[Section]:
+        """This section and all below it, in document order."""
+        yield self
+        for section in self.sections:
+            yield from section.walk()
+
+
+class Strategy(Model):
+    """The whole strategy document."""
+
+    meta: Meta
+    framework: Framework
+    chapters: list[Section] = Field(min_length=1, description="本文の章")
+
+    _by_id: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Index every item with an id."""
+        for item in _items_with_id(self):
+            self._by_id[item.id] = item
+
+    def get(self, item_id: str) -> Any:
+        """The item with this id."""
+        return self._by_id[item_id]
+
+    @property
+    def ids(self) -> list[str]:
+        """Every id, in document order."""
+        return list(self._by_id)
+
+    @property
+    def adopted_concept(self) -> Concept:
+        """The adopted concept."""
+        return next(c for c in self.framework.concepts if c.adopted)
+
+    def guidelines_of(self, viewpoint_id: str) -> list[Guideline]:
+        """The guidelines of a viewpoint, in order."""
+        return [g for g in self.framework.guidelines if g.viewpoint == viewpoint_id]
+
+    def viewpoint_of_goal(self, goal_id: str) -> Viewpoint | None:
+        """The viewpoint whose goal this is."""
+        return next((v for v in self.framework.viewpoints if v.goal == goal_id), None)
+
+    def sections(self) -> Iterator[Section]:
+        """Every chapter and section, in document order."""
+        for chapter in self.chapters:
+            yield from chapter.walk()
+
+    def blocks(self, kind: type[BaseModel]) -> Iterator[Any]:
+        """Every block of one type, in document order."""
+        for section in self.sections():
+            yield from (b for b in section.blocks if isinstance(b, kind))
+
+    @property
+    def remarks(self) -> list[Remark]:
+        """All remarks."""
+        return [r for block in self.blocks(RemarksBlock) for r in block.items]
+
+    def remarks_addressed_by(self, item_id: str) -> list[Remark]:
+        """The remarks that name this item as responding to them."""
+        return [r for r in self.remarks if item_id in r.addressed_by]
+
+
+def _items_with_id(node: Any) -> Iterator[Any]:
+    if isinstance(node, BaseModel):
+        if isinstance(getattr(node, "id", None), str):
+            yield node
+        for name in type(node).model_fields:
+            yield from _items_with_id(getattr(node, name))
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _items_with_id(item)
+
+
+# --- parsing ------------------------------------------------------------------------------------------------
+
+
+def _collect_ids(data: Any) -> dict[str, Any]:
+    """Gather the ids the file defines, by kind, from plain data (tolerant of a broken structure)."""
+
+    def ids_in(items: Any) -> set[str]:
+        return {i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), str)} if isinstance(items, list) else set()
+
+    def get(d: Any, *keys: str) -> Any:
+        for key in keys:
+            d = d.get(key) if isinstance(d, dict) else None
+        return d
+
+    framework = get(data, "framework")
+    viewpoints = get(framework, "viewpoints") if isinstance(get(framework, "viewpoints"), list) else []
+    ids: dict[str, set[str]] = {
+        "concept": ids_in(get(framework, "concepts")),
+        "goal": ids_in(get(framework, "goals")),
+        "viewpoint": ids_in(viewpoints),
+        "guideline": ids_in(get(framework, "guidelines")),
+        "solution": set(),
+        "issue": set(),
+        "remark": set(),
+    }
+    viewpoint_goal = {}
+    for v in viewpoints:
+        if isinstance(v, dict):
+            ids["solution"] |= ids_in(v.get("solutions"))
+            for c in v.get("categories") or []:
+                ids["issue"] |= ids_in(c.get("issues") if isinstance(c, dict) else None)
+            if isinstance(v.get("id"), str) and isinstance(v.get("goal"), str):
+                viewpoint_goal[v["id"]] = v["goal"]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "remarks":
+                ids["remark"] |= ids_in(node.get("items"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(get(data, "chapters"))
+    return {"ids": ids, "viewpoint_goal": viewpoint_goal, "seen": set()}
+
+
+def _message(error: dict[str, Any]) -> str:
+    """A Japanese message for one pydantic error, saying what is allowed."""
+    kind, ctx, loc = error["type"], error.get("ctx") or {}, error["loc"]
+    name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind == "missing":
+        return f"必須の項目「{name}」がありません。追加してください。"
+    if kind == "extra_forbidden":
+        allowed = "、".join(_allowed_keys(loc[:-1])) or "（なし）"
+        return f"「{name}」という項目は使えません（綴りを確認してください）。使える項目: {allowed}"
+    if kind == "union_tag_invalid":
+        return f"type「{ctx.get('tag')}」は使えません。使える type: {ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return f"この中身には type がありません。type を書いてください。使える type: {', '.join(BLOCK_TYPES)}"
+    if kind == "string_type":
+        return f"「{name}」は文字で書いてください（いま {type(error['input']).__name__} 型）。数字や yes/no などは \"…\" で囲みます。"
+    if kind == "string_too_short":
+        return f"「{name}」が空です。文を書いてください。"
+    if kind == "string_pattern_mismatch":
+        if name in ("id",) or name.endswith("id"):
+            return f"id「{error['input']}」は使えません。半角英小文字・数字とハイフンで書いてください（例: life-1）。"
+        return f"「{name}」の値「{error['input']}」は書式が違います（{ctx.get('pattern')}）。"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"「{name}」は整数で書いてください。"
+    if kind == "greater_than_equal":
+        return f"「{name}」は {ctx.get('ge')} 以上にしてください。"
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
+        return f"「{name}」は日付（YYYY-MM-DD、例: 2022-12-01）で書いてください。"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"「{name}」は true か false で書いてください。"
+    if kind == "literal_error":
+        return f"「{name}」の値「{error['input']}」は使えません。使える値: {ctx.get('expected')}"
+    if kind == "list_type":
+        return f"「{name}」はリスト（各行を「- 」で始める）で書いてください。"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"「{name}」は「項目: 値」の組で書いてください。"
+    if kind == "too_short":
+        return f"「{name}」には少なくとも {ctx.get('min_length')} 件書いてください。"
+    if kind == "too_long":
+        return f"「{name}」は {ctx.get('max_length')} 件までです。"
+    return f"{error['msg']}（{kind}）"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys that the model accepts at `loc` (a pydantic error location)."""
+    annotation: Any = Strategy
+    for part in loc:
+        annotation = _step(annotation, part)
+        if annotation is None:
+            return []
+    model = _model_of(annotation, None)
+    return list(model.model_fields) if model else []
+
+
+def _model_of(annotation: Any, tag: Any) -> type[BaseModel] | None:
+    """The model class inside an annotation (Annotated, Optional, or a tagged union member named `tag`)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is Annotated:
+        return _model_of(args[0], tag)
+    models = [m for a in args if (m := _model_of(a, tag)) is not None] if _is_union(annotation) else []
+    return next((m for m in models if _tag(m) == tag), models[0] if len(models) == 1 else None)
+
+
+def _is_union(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (Union, types.UnionType)
+
+
+def _step(annotation: Any, part: Any) -> Any:
+    """Step into a type by one part of a pydantic error location."""
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if _is_union(annotation):
+        if isinstance(part, str) and (member := _model_of(annotation, part)) is not None and _tag(member) == part:
+            return member
+        lists = [a for a in typing.get_args(annotation) if typing.get_origin(a) is list]
+        if isinstance(part, int) and lists:
+            return typing.get_args(lists[0])[0]
+        model = _model_of(annotation, None)
+        return _step(model, part) if model else None
+    if typing.get_origin(annotation) is list:
+        return typing.get_args(annotation)[0] if isinstance(part, int) else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
+        field = annotation.model_fields.get(part)
+        return field.annotation if field else None
+    return None
+
+
+def _tag(model: type[BaseModel]) -> str | None:
+    field = model.model_fields.get("type")
+    if field is None:
+        return None
+    args = typing.get_args(field.annotation)
+    return args[0] if args else None
+
+
+BLOCK_TYPES = [
+    _tag(m)
+    for m in (
+        TextBlock,
+        ListBlock,
+        FieldsBlock,
+        TableBlock,
+        RemarkSummaryBlock,
+        RemarksBlock,
+        ConceptBlock,
+        GoalsBlock,
+        SkeletonBlock,
+        ViewpointIssuesBlock,
+        ViewpointGuidelinesBlock,
+        SolutionsBlock,
+        StepsBlock,
+        StructureBlock,
+    )
+]
+
+
+def parse(loaded: Loaded) -> Strategy:
+    """Validate plain data into the model; raise DataError naming every problem with its line."""
+    try:
+        return Strategy.model_validate(loaded.data, context=_collect_ids(loaded.data))
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            line, column = loaded.locate(tuple(error["loc"]))
+            problems.append(Problem(line, column, _message(error), loaded.path))
+        raise DataError(problems) from None
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the data file, for editors' completion and validation."""
+    schema = Strategy.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "盛岡市デジタル化によるまちづくり推進戦略 data/strategy.yaml"
+    return schema
+
