@@ -1,1 +1,75 @@
-"""MkDocs adapter: loads the strategy once and exposes it to the pages (mkdocs-macros `define_env`)."""
+"""MkDocs adapter (mkdocs-macros): load the strategy once, build the navigation, expose render functions.
+
+This is the only module that knows MkDocs. It runs when MkDocs loads its config, before anything is written:
+invalid data stops the build there with every problem listed, and no site is produced.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+
+from .loader import DataError, load_file
+from .model import Strategy, parse
+from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages
+from .render import render_page, render_template
+
+DATA_FILE = "data/strategy.yaml"
+
+
+@functools.lru_cache(maxsize=4)
+def load_strategy(path: str, mtime_ns: int) -> Strategy:
+    """Load and validate the data file (cached per file version, so `mkdocs serve` reloads edits)."""
+    del mtime_ns
+    return parse(load_file(path))
+
+
+def build_nav(strategy: Strategy) -> list[Any]:
+    """The navigation, mirroring the document's chapters; titles come from the data."""
+    nav: list[Any] = [{"ホーム": HOME}]
+    for page in chapter_pages(strategy):
+        if page.children:
+            nav.append({page.section.heading: [page.path, *({c.section.heading: c.path} for c in page.children)]})
+        else:
+            nav.append({page.section.heading: page.path})
+    nav.append({"このサイトについて": [{title: path} for path, title in ABOUT_PAGES]})
+    return nav
+
+
+def document_page(env: Any) -> str:
+    """Macro: the Markdown of the current document page."""
+    strategy: Strategy = env.variables["strategy"]
+    src = env.page.file.src_uri
+    page = next((p for p in all_pages(strategy) if p.path == src), None)
+    if page is None:
+        raise PluginError(f"{src}: この部分を表示するページが data/strategy.yaml にありません。")
+    return render_page(strategy, page, Links(src, env.variables["anchors"]))
+
+
+def site_page(env: Any, template: str, **extra: Any) -> str:
+    """Macro: a page-level template (home, about pages) rendered from the model."""
+    src = env.page.file.src_uri
+    return render_template(template, env.variables["strategy"], Links(src, env.variables["anchors"]), **extra)
+
+
+def define_env(env: Any) -> None:
+    """mkdocs-macros entry point: validate the data once and register the macros."""
+    config_dir = Path(env.conf["config_file_path"]).parent
+    path = os.path.relpath(config_dir / DATA_FILE)
+    try:
+        strategy = load_strategy(path, (config_dir / DATA_FILE).stat().st_mtime_ns)
+    except DataError as exc:
+        raise PluginError(
+            f"{DATA_FILE} に {len(exc.problems)} 件の問題があります。サイトは作られていません。\n{exc}"
+        ) from None
+    env.variables["strategy"] = strategy
+    env.variables["meta"] = strategy.meta
+    env.variables["anchors"] = anchor_pages(strategy)
+    env.conf["site_name"] = strategy.meta.title
+    env.conf["nav"] = build_nav(strategy)
+    env.macro(functools.partial(document_page, env), "document_page")
+    env.macro(functools.partial(site_page, env), "site_page")

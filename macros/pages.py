@@ -1,0 +1,113 @@
+"""Which part of the document stands on which page, and where every id lives. Pure: no MkDocs.
+
+A chapter is a page (`<chapter>/index.md`); a numbered top-level section of it, such as "(1)", is a page of
+its own (`<chapter>/<section>.md`); everything else stays on its parent's page. Renaming a page never touches
+the data, and a link to an id always goes to the one place that anchors it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .model import Section, Strategy
+from .render import block_anchors
+
+HOME = "index.md"
+# Pages about the site rather than the document: (path, title). Their text lives in docs/.
+ABOUT_PAGES = (
+    ("about/revisions.md", "改訂履歴"),
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the site that shows part of the document."""
+
+    path: str
+    section: Section
+    children: tuple[Page, ...] = ()
+
+
+def url_of(path: str) -> str:
+    """The site URL (relative to the site root) of a docs path, as MkDocs writes it with directory URLs."""
+    stem = path.removesuffix(".md")
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
+def relative_url(from_path: str, to_path: str, anchor: str = "") -> str:
+    """A link from one docs page to another (and an anchor on it)."""
+    here, there = url_of(from_path), url_of(to_path)
+    rel = posixpath.relpath(there or ".", here.rstrip("/") or ".") if here != there else ""
+    if rel and rel != "." and not rel.endswith("/"):
+        rel += "/"
+    if rel == ".":
+        rel = "./"
+    return f"{rel}#{anchor}" if anchor else (rel or "./")
+
+
+def is_page(section: Section, depth: int) -> bool:
+    """Whether a section gets a page of its own: chapters, and numbered sections directly under a chapter."""
+    return depth == 0 or (depth == 1 and section.number is not None)
+
+
+def chapter_pages(strategy: Strategy) -> list[Page]:
+    """The document's pages: a page per chapter, with its numbered sections as child pages."""
+    pages = []
+    for chapter in strategy.chapters:
+        children = tuple(Page(f"{chapter.id}/{s.id}.md", s) for s in chapter.sections if is_page(s, 1))
+        pages.append(Page(f"{chapter.id}/index.md", chapter, children))
+    return pages
+
+
+def all_pages(strategy: Strategy) -> Iterator[Page]:
+    """Every document page, in reading order."""
+    for page in chapter_pages(strategy):
+        yield page
+        yield from page.children
+
+
+def sections_on(page: Page) -> Iterator[tuple[Section, int]]:
+    """The sections a page shows, with their depth below the page's own heading (0 = the page's h1)."""
+    child_sections = {child.section.id for child in page.children}
+
+    def walk(section: Section, depth: int) -> Iterator[tuple[Section, int]]:
+        yield section, depth
+        for sub in section.sections:
+            if sub.id not in child_sections:
+                yield from walk(sub, depth + 1)
+
+    yield from walk(page.section, 0)
+
+
+def anchor_pages(strategy: Strategy) -> dict[str, str]:
+    """Map every id to the docs path of the page that anchors it."""
+    where: dict[str, str] = {}
+    for page in all_pages(strategy):
+        for section, _depth in sections_on(page):
+            where.setdefault(section.id, page.path)
+            for block in section.blocks:
+                for item_id in block_anchors(strategy, block):
+                    where.setdefault(item_id, page.path)
+    return where
+
+
+@dataclass(frozen=True)
+class Links:
+    """Resolves ids to links from one page."""
+
+    here: str
+    where: dict[str, str]
+
+    def href(self, item_id: str) -> str:
+        """A link to the one place that anchors `item_id`."""
+        return relative_url(self.here, self.where[item_id], item_id)
+
+    def page(self, path: str) -> str:
+        """A link to a page."""
+        return relative_url(self.here, path)

@@ -1,0 +1,121 @@
+"""Pure render functions: model in, Markdown (with escaped HTML blocks) out. No MkDocs here.
+
+Headings are Markdown, so that the table of contents, navigation and search see them; everything else is an
+HTML block from a Jinja template with autoescape on. Text from the data is always escaped; the one markup the
+data may carry is the source's own emphasis, `**…**`, turned into <strong> after escaping.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .model import (
+    ConceptBlock,
+    RemarksBlock,
+    RemarkSummaryBlock,
+    Section,
+    SolutionsBlock,
+    StepsBlock,
+    Strategy,
+    ViewpointGuidelinesBlock,
+    ViewpointIssuesBlock,
+)
+
+if TYPE_CHECKING:
+    from .pages import Links, Page
+
+TEMPLATES = Path(__file__).parent / "templates"
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_EMPHASIS = re.compile(r"\*\*(.+?)\*\*")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|:~^=$])")
+
+
+def inline(text: str) -> Markup:
+    """Escape text for HTML, keeping the source's `**…**` emphasis as <strong>."""
+    escaped = str(escape(text))
+    return Markup(_EMPHASIS.sub(r"<strong>\1</strong>", escaped))
+
+
+def md_text(text: str) -> Markup:
+    """Escape text for a Markdown heading: HTML characters and Markdown syntax become literal."""
+    return Markup(_MARKDOWN_SPECIAL.sub(r"\\\1", str(escape(text)).replace("**", "")))
+
+
+def circled(number: int) -> str:
+    """①, ②, … for the numbers the source circles."""
+    return CIRCLED[number - 1] if 1 <= number <= len(CIRCLED) else f"({number})"
+
+
+ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENV.filters["inline"] = inline
+ENV.filters["circled"] = circled
+ENV.filters["md_text"] = md_text
+
+
+def block_anchors(strategy: Strategy, block: Any) -> list[str]:
+    """The ids that a block anchors: the one place each cited item lives."""
+    if isinstance(block, ConceptBlock) and block.form == "card":
+        return [block.concept]
+    if isinstance(block, ViewpointIssuesBlock):
+        return [
+            i
+            for v in strategy.framework.viewpoints
+            for i in (v.id, *(c.id for c in v.categories), *(x.id for c in v.categories for x in c.issues))
+        ]
+    if isinstance(block, ViewpointGuidelinesBlock):
+        viewpoint = strategy.get(block.viewpoint)
+        return [viewpoint.goal, *(g.id for g in strategy.guidelines_of(viewpoint.id))]
+    if isinstance(block, SolutionsBlock):
+        return [s.id for v in strategy.framework.viewpoints for s in v.solutions]
+    if isinstance(block, RemarkSummaryBlock):
+        return [i for t in block.themes for i in (t.id, *(p.id for p in t.points))]
+    if isinstance(block, RemarksBlock):
+        return [r.id for r in block.items]
+    if isinstance(block, StepsBlock):
+        return [s.id for s in block.items]
+    return []
+
+
+def _compact(html: str) -> str:
+    """Drop blank lines, so that Markdown keeps the HTML block whole."""
+    return "\n".join(line for line in html.splitlines() if line.strip())
+
+
+def render_block(strategy: Strategy, block: Any, links: Links) -> str:
+    """One block as an HTML block."""
+    template = ENV.get_template(f"blocks/{block.type}.html.j2")
+    return _compact(template.render(b=block, s=strategy, links=links))
+
+
+def heading(section: Section, level: int) -> str:
+    """A Markdown heading with the section's id as its anchor."""
+    return f"{'#' * min(level, 6)} {md_text(section.heading)} {{#{section.id}}}"
+
+
+def render_page(strategy: Strategy, page: Page, links: Links) -> str:
+    """The Markdown of a document page: its sections' headings and blocks, in document order."""
+    from .pages import sections_on
+
+    parts: list[str] = []
+    for section, depth in sections_on(page):
+        parts.append(heading(section, depth + 1))
+        parts.extend(render_block(strategy, block, links) for block in section.blocks)
+        if depth == 0 and page.children:
+            parts.append(_compact(ENV.get_template("children.html.j2").render(page=page, links=links)))
+    return "\n\n".join(parts) + "\n"
+
+
+def render_template(name: str, strategy: Strategy, links: Links, **extra: Any) -> str:
+    """Render a page-level template (home page, about pages) from the model."""
+    return ENV.get_template(name).render(s=strategy, links=links, **extra) + "\n"
