@@ -33,7 +33,9 @@ def build_nav(strategy: Strategy) -> list[Any]:
     nav: list[Any] = [{"ホーム": HOME}]
     for page in chapter_pages(strategy):
         if page.children:
-            nav.append({page.section.heading: [page.path, *({c.section.heading: c.path} for c in page.children)]})
+            nav.append(
+                {page.section.heading: [page.path, *({c.section.heading: c.path} for c in page.children)]}
+            )
         else:
             nav.append({page.section.heading: page.path})
     nav.append({"このサイトについて": [{title: path} for path, title in ABOUT_PAGES]})
@@ -70,6 +72,7 @@ def define_env(env: Any) -> None:
     env.variables["meta"] = strategy.meta
     env.variables["anchors"] = anchor_pages(strategy)
     env.conf["site_name"] = strategy.meta.title
+    env.conf["copyright"] = f"{strategy.meta.organisation} ／ {strategy.meta.licence.name}"
     env.conf["nav"] = build_nav(strategy)
     env.macro(functools.partial(document_page, env), "document_page")
     env.macro(functools.partial(site_page, env), "site_page")

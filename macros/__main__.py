@@ -2,6 +2,7 @@
 
 check   validate data/strategy.yaml; print every problem as PATH:LINE:COL: message; exit 1 if any
 schema  write data/strategy.schema.json from the model (or --check that it is current)
+diff    print the 新旧対照表 (Markdown) of OLD and NEW; exit 0 with or without changes, 1 if either is invalid
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from .diff import compare_files
 from .loader import DataError, load_file
 from .model import json_schema, parse
 
@@ -32,9 +34,15 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(f"::error file={p.path},line={p.line},col={p.column}::{_github_escape(p.message)}")
             else:
                 print(p)
-        print(f"{args.path}: {len(exc.problems)} 件の問題があります。上の行番号の箇所を直してください。", file=sys.stderr)
+        print(
+            f"{args.path}: {len(exc.problems)} 件の問題があります。上の行番号の箇所を直してください。",
+            file=sys.stderr,
+        )
         return 1
-    print(f"{args.path}: 問題はありません（項目 {len(strategy.ids)} 件、ご指摘事項 {len(strategy.remarks)} 件）。", file=sys.stderr)
+    print(
+        f"{args.path}: 問題はありません（項目 {len(strategy.ids)} 件、ご指摘事項 {len(strategy.remarks)} 件）。",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -48,12 +56,22 @@ def cmd_schema(args: argparse.Namespace) -> int:
     path = Path(args.output)
     if args.check:
         if not path.exists() or path.read_text(encoding="utf-8") != schema_text():
-            print(f"{path} が古くなっています。`python -m macros schema` で作り直してください。", file=sys.stderr)
+            print(
+                f"{path} が古くなっています。`python -m macros schema` で作り直してください。",
+                file=sys.stderr,
+            )
             return 1
         return 0
     path.write_text(schema_text(), encoding="utf-8")
     print(f"{path} を書きました。", file=sys.stderr)
     return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Print the 新旧対照表 of two data files."""
+    text, status = compare_files(args.old, args.new)
+    print(text)
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     schema.add_argument("--output", default=DEFAULT_SCHEMA)
     schema.add_argument("--check", action="store_true", help="書き出さずに、最新かどうかだけ確かめる")
     schema.set_defaults(func=cmd_schema)
+    diff = sub.add_parser("diff", help="二つの data/strategy.yaml の新旧対照表（Markdown）を出す")
+    diff.add_argument("old", help="変更前のファイル")
+    diff.add_argument("new", help="変更後のファイル")
+    diff.set_defaults(func=cmd_diff)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -46,6 +46,7 @@ class Loaded:
     data: Any
     marks: dict[Path_, tuple[int, int]]
     path: str
+    problems: list[Problem] = field(default_factory=list)  # found while reading; the model adds its own
 
     def locate(self, loc: Path_) -> tuple[int, int]:
         """Return the (line, column) of the deepest known part of `loc` (unknown parts are skipped)."""
@@ -65,7 +66,11 @@ _scalar_loader = yaml.SafeLoader("")
 
 
 def load_text(text: str, path: str = "data/strategy.yaml") -> Loaded:
-    """Parse YAML text into plain data with marks; raise DataError with every problem found."""
+    """Parse YAML text into plain data with marks.
+
+    Unreadable YAML, tags and anchors raise DataError at once. Duplicate keys and unreadable values are kept
+    in `Loaded.problems` (the first value is kept), so that the model can report its own problems with them.
+    """
     problems: list[Problem] = []
 
     def problem(at: tuple[int, int], message: str) -> None:
@@ -77,7 +82,10 @@ def load_text(text: str, path: str = "data/strategy.yaml") -> Loaded:
             if isinstance(token, yaml.TagToken):
                 problem(at, "YAML のタグ（! で始まる指定）は使えません。値だけを書いてください。")
             elif isinstance(token, (yaml.AnchorToken, yaml.AliasToken)):
-                problem(at, "YAML のアンカー（&）と別名（*）は使えません。同じ内容でも、その場所に書いてください。")
+                problem(
+                    at,
+                    "YAML のアンカー（&）と別名（*）は使えません。同じ内容でも、その場所に書いてください。",
+                )
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -85,7 +93,10 @@ def load_text(text: str, path: str = "data/strategy.yaml") -> Loaded:
         reason = exc.problem or exc.context or "YAML として読めません"
         if exc.context_mark and mark and exc.context_mark.line != mark.line:
             reason += f"。{exc.context_mark.line + 1} 行目から続く部分"
-        problem(at, f"YAML の書き方に誤りがあります（{reason}）。字下げ、「:」の後の空白、引用符の閉じ忘れを確認してください。")
+        problem(
+            at,
+            f"YAML の書き方に誤りがあります（{reason}）。字下げ、「:」の後の空白、引用符の閉じ忘れを確認してください。",
+        )
         raise DataError(problems) from None
     if problems:
         raise DataError(problems)
@@ -101,7 +112,9 @@ def load_text(text: str, path: str = "data/strategy.yaml") -> Loaded:
             first_seen: dict[str, int] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, ScalarNode):
-                    problem(_mark(key_node), "キーには文字を書いてください（リストや対応表はキーにできません）。")
+                    problem(
+                        _mark(key_node), "キーには文字を書いてください（リストや対応表はキーにできません）。"
+                    )
                     continue
                 key = str(key_node.value)
                 if key in first_seen:
@@ -118,13 +131,14 @@ def load_text(text: str, path: str = "data/strategy.yaml") -> Loaded:
         try:
             return _scalar_loader.construct_object(node, deep=True)
         except (ValueError, yaml.YAMLError):
-            problem(_mark(node), f"値「{node.value}」を読めません。日付は YYYY-MM-DD（例: 2022-12-01）で書いてください。")
+            problem(
+                _mark(node),
+                f"値「{node.value}」を読めません。日付は YYYY-MM-DD（例: 2022-12-01）で書いてください。",
+            )
             return node.value
 
     data = build(root, ())
-    if problems:
-        raise DataError(problems)
-    return Loaded(data, marks, path)
+    return Loaded(data, marks, path, problems)
 
 
 def load_file(path: str | Path) -> Loaded:

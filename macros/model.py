@@ -43,7 +43,9 @@ def _register_id(value: str, info: ValidationInfo) -> str:
     seen = (info.context or {}).get("seen")
     if seen is not None:
         if value in seen:
-            raise ValueError(f"id「{value}」は既に使われています。id はファイル全体で一つだけにしてください。")
+            raise ValueError(
+                f"id「{value}」は既に使われています。id はファイル全体で一つだけにしてください。"
+            )
         seen.add(value)
     return value
 
@@ -62,7 +64,9 @@ def _ref(kind: str):
 def _any_ref(value: str, info: ValidationInfo) -> str:
     ids = (info.context or {}).get("ids")
     if ids is not None and not any(value in ids[k] for k in REF_KINDS if k != "remark"):
-        raise ValueError(f"「{value}」という id の項目はありません。目標・視点・行動指針・解決方法・課題・コンセプトの id を書いてください。")
+        raise ValueError(
+            f"「{value}」という id の項目はありません。目標・視点・行動指針・解決方法・課題・コンセプトの id を書いてください。"
+        )
     return value
 
 
@@ -76,18 +80,33 @@ KIND_NAMES = {
     "remark": "ご指摘事項",
 }
 
-Text = Annotated[str, StringConstraints(min_length=1), Field(description="文章。原文のまま書きます。**…** は強調になります。")]
+Text = Annotated[
+    str,
+    StringConstraints(min_length=1),
+    Field(description="文章。原文のまま書きます。**…** は強調になります。"),
+]
 Id = Annotated[
     str,
     StringConstraints(pattern=ID_PATTERN),
     AfterValidator(_register_id),
-    Field(description="変わらない識別子（半角英小文字・数字・ハイフン）。ページのアンカー（#id）と参照に使います。", examples=["life-1"]),
+    Field(
+        description="変わらない識別子（半角英小文字・数字・ハイフン）。ページのアンカー（#id）と参照に使います。",
+        examples=["life-1"],
+    ),
 ]
 ConceptRef = Annotated[str, AfterValidator(_ref("concept")), Field(description="戦略コンセプトの id")]
-GoalRef = Annotated[str, AfterValidator(_ref("goal")), Field(description="戦略目標の id", examples=["goal-life"])]
-ViewpointRef = Annotated[str, AfterValidator(_ref("viewpoint")), Field(description="視点の id", examples=["life"])]
-RemarkRef = Annotated[str, AfterValidator(_ref("remark")), Field(description="ご指摘事項の id", examples=["remark-01"])]
-ItemRef = Annotated[str, AfterValidator(_any_ref), Field(description="目標・視点・行動指針・解決方法・課題・コンセプトの id")]
+GoalRef = Annotated[
+    str, AfterValidator(_ref("goal")), Field(description="戦略目標の id", examples=["goal-life"])
+]
+ViewpointRef = Annotated[
+    str, AfterValidator(_ref("viewpoint")), Field(description="視点の id", examples=["life"])
+]
+RemarkRef = Annotated[
+    str, AfterValidator(_ref("remark")), Field(description="ご指摘事項の id", examples=["remark-01"])
+]
+ItemRef = Annotated[
+    str, AfterValidator(_any_ref), Field(description="目標・視点・行動指針・解決方法・課題・コンセプトの id")
+]
 Number = Annotated[int, Field(ge=1, description="番号（1 から）")]
 
 
@@ -122,7 +141,9 @@ class Meta(Model):
     date: datetime.date = Field(description="資料の日付（YYYY-MM-DD）")
     status: Text = Field(description="資料の状態（案 など）")
     licence: Licence
-    revisions: list[Revision] = Field(min_length=1, description="このサイト版の改訂履歴。新しい版を下に追加します。")
+    revisions: list[Revision] = Field(
+        min_length=1, description="このサイト版の改訂履歴。新しい版を下に追加します。"
+    )
 
     @property
     def version(self) -> str:
@@ -220,7 +241,9 @@ class Framework(Model):
     def _consistent(self) -> Framework:
         adopted = [c.id for c in self.concepts if c.adopted]
         if len(adopted) != 1:
-            raise ValueError(f"採用するコンセプト（adopted: true）はちょうど一つにしてください（いま {len(adopted)} 個）。")
+            raise ValueError(
+                f"採用するコンセプト（adopted: true）はちょうど一つにしてください（いま {len(adopted)} 個）。"
+            )
         _check_numbering("戦略目標", [g.number for g in self.goals])
         _check_numbering("視点", [v.number for v in self.viewpoints])
         for viewpoint in self.viewpoints:
@@ -252,7 +275,9 @@ class ListBlock(Model):
 
     type: Literal["list"]
     title: Text | None = Field(default=None, description="見出し")
-    viewpoint: ViewpointRef | None = Field(default=None, description="視点ごとの箇条書きなら、その視点の id（見出しになります）")
+    viewpoint: ViewpointRef | None = Field(
+        default=None, description="視点ごとの箇条書きなら、その視点の id（見出しになります）"
+    )
     marker: Literal["bullet", "check", "arrow", "number", "tags", "none"] = Field(
         default="bullet", description="行頭の印。tags は短い語を並べて表示します。"
     )
@@ -302,14 +327,20 @@ class TableBlock(Model):
     type: Literal["table"]
     title: Text | None = None
     head: list[list[Cell]] = Field(min_length=1, description="見出し行（複数行可）")
-    rows: list[list[Cell]] = Field(min_length=1, description="行。セルは文字、箇条書き（リスト）、または {text, colspan, rowspan}")
+    rows: list[list[Cell]] = Field(
+        min_length=1, description="行。セルは文字、箇条書き（リスト）、または {text, colspan, rowspan}"
+    )
 
     @model_validator(mode="after")
     def _rectangular(self) -> TableBlock:
         widths = _grid_widths([*self.head, *self.rows])
-        bad = [f"rows の {i - len(self.head) + 1} 行目は {w} 列" for i, w in enumerate(widths) if w != widths[0]]
+        bad = [
+            f"rows の {i - len(self.head) + 1} 行目は {w} 列" for i, w in enumerate(widths) if w != widths[0]
+        ]
         if bad:
-            raise ValueError(f"表の列数が見出し（{widths[0]} 列）と合いません: {'、'.join(bad)}。colspan・rowspan も数えます。")
+            raise ValueError(
+                f"表の列数が見出し（{widths[0]} 列）と合いません: {'、'.join(bad)}。colspan・rowspan も数えます。"
+            )
         return self
 
 
@@ -333,7 +364,9 @@ class SummaryPoint(Model):
 
     id: Id
     text: Text
-    remarks: list[RemarkRef] = Field(default_factory=list, description="この要約のもとになったご指摘事項の id（文言から明らかなものだけ）")
+    remarks: list[RemarkRef] = Field(
+        default_factory=list, description="この要約のもとになったご指摘事項の id（文言から明らかなものだけ）"
+    )
 
 
 class Theme(Model):
@@ -358,18 +391,25 @@ class Remark(Model):
     id: Id
     number: Number
     text: Text = Field(description="発言文（議事録から抜粋）。原文のまま。")
-    page: Annotated[str, StringConstraints(pattern=r"^p\.\d+$")] = Field(description="議事録の記録箇所（例: p.3）", examples=["p.3"])
-    addressed_by: list[ItemRef] = Field(
-        default_factory=list, description="資料がこの指摘に応えると明記している項目の id。明記がなければ空のまま。"
+    page: Annotated[str, StringConstraints(pattern=r"^p\.\d+$")] = Field(
+        description="議事録の記録箇所（例: p.3）", examples=["p.3"]
     )
-    response: Text | None = Field(default=None, description="資料に書かれた市の対応。書かれていなければ省略。")
+    addressed_by: list[ItemRef] = Field(
+        default_factory=list,
+        description="資料がこの指摘に応えると明記している項目の id。明記がなければ空のまま。",
+    )
+    response: Text | None = Field(
+        default=None, description="資料に書かれた市の対応。書かれていなければ省略。"
+    )
 
 
 class RemarksBlock(Model):
     """The numbered list of remarks."""
 
     type: Literal["remarks"]
-    columns: Annotated[list[Text], Field(min_length=3, max_length=3)] = Field(description="表の見出し（番号、発言、記録箇所）")
+    columns: Annotated[list[Text], Field(min_length=3, max_length=3)] = Field(
+        description="表の見出し（番号、発言、記録箇所）"
+    )
     items: list[Remark] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -383,7 +423,9 @@ class ConceptBlock(Model):
 
     type: Literal["concept"]
     concept: ConceptRef
-    form: Literal["card", "arrow", "motto"] = Field(default="card", description="card: 全文、arrow: 合言葉 → 一文目、motto: 合言葉だけ")
+    form: Literal["card", "arrow", "motto"] = Field(
+        default="card", description="card: 全文、arrow: 合言葉 → 一文目、motto: 合言葉だけ"
+    )
     label: Text | None = None
 
 
@@ -458,22 +500,20 @@ class StructureBlock(Model):
 
 
 Block = Annotated[
-    Union[
-        TextBlock,
-        ListBlock,
-        FieldsBlock,
-        TableBlock,
-        RemarkSummaryBlock,
-        RemarksBlock,
-        ConceptBlock,
-        GoalsBlock,
-        SkeletonBlock,
-        ViewpointIssuesBlock,
-        ViewpointGuidelinesBlock,
-        SolutionsBlock,
-        StepsBlock,
-        StructureBlock,
-    ],
+    TextBlock
+    | ListBlock
+    | FieldsBlock
+    | TableBlock
+    | RemarkSummaryBlock
+    | RemarksBlock
+    | ConceptBlock
+    | GoalsBlock
+    | SkeletonBlock
+    | ViewpointIssuesBlock
+    | ViewpointGuidelinesBlock
+    | SolutionsBlock
+    | StepsBlock
+    | StructureBlock,
     Field(discriminator="type"),
 ]
 
@@ -573,7 +613,11 @@ def _collect_ids(data: Any) -> dict[str, Any]:
     """Gather the ids the file defines, by kind, from plain data (tolerant of a broken structure)."""
 
     def ids_in(items: Any) -> set[str]:
-        return {i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), str)} if isinstance(items, list) else set()
+        return (
+            {i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), str)}
+            if isinstance(items, list)
+            else set()
+        )
 
     def get(d: Any, *keys: str) -> Any:
         for key in keys:
@@ -630,7 +674,7 @@ def _message(error: dict[str, Any]) -> str:
     if kind == "union_tag_not_found":
         return f"この中身には type がありません。type を書いてください。使える type: {', '.join(BLOCK_TYPES)}"
     if kind == "string_type":
-        return f"「{name}」は文字で書いてください（いま {type(error['input']).__name__} 型）。数字や yes/no などは \"…\" で囲みます。"
+        return f'「{name}」は文字で書いてください（いま {type(error["input"]).__name__} 型）。数字や yes/no などは "…" で囲みます。'
     if kind == "string_too_short":
         return f"「{name}」が空です。文を書いてください。"
     if kind == "string_pattern_mismatch":
@@ -689,7 +733,11 @@ def _step(annotation: Any, part: Any) -> Any:
     while typing.get_origin(annotation) is Annotated:
         annotation = typing.get_args(annotation)[0]
     if _is_union(annotation):
-        if isinstance(part, str) and (member := _model_of(annotation, part)) is not None and _tag(member) == part:
+        if (
+            isinstance(part, str)
+            and (member := _model_of(annotation, part)) is not None
+            and _tag(member) == part
+        ):
             return member
         lists = [a for a in typing.get_args(annotation) if typing.get_origin(a) is list]
         if isinstance(part, int) and lists:
@@ -735,14 +783,16 @@ BLOCK_TYPES = [
 
 def parse(loaded: Loaded) -> Strategy:
     """Validate plain data into the model; raise DataError naming every problem with its line."""
+    problems = list(loaded.problems)
     try:
-        return Strategy.model_validate(loaded.data, context=_collect_ids(loaded.data))
+        strategy = Strategy.model_validate(loaded.data, context=_collect_ids(loaded.data))
     except ValidationError as exc:
-        problems = []
         for error in exc.errors(include_url=False):
             line, column = loaded.locate(tuple(error["loc"]))
             problems.append(Problem(line, column, _message(error), loaded.path))
-        raise DataError(problems) from None
+    if problems:
+        raise DataError(problems)
+    return strategy
 
 
 def json_schema() -> dict[str, Any]:
@@ -751,4 +801,3 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "盛岡市デジタル化によるまちづくり推進戦略 data/strategy.yaml"
     return schema
-

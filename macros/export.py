@@ -1,0 +1,234 @@
+"""Open data: the validated model as JSON and CSV, with the YAML and its JSON Schema copied as published.
+
+`FILES` describes every published file once: the page that lists them, the writer and the tests all read it.
+Output is deterministic (same model and source files, same bytes): JSON keeps the model's field order, is
+UTF-8 without BOM and ends with a newline; CSV is UTF-8 with BOM (so that Excel reads Japanese), quotes only
+where needed and ends rows with CRLF (`\\r\\n`, RFC 4180 and Excel's own convention). No MkDocs here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import posixpath
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+from .model import Strategy
+from .pages import url_of
+
+DATA_DIR = "data"  # where the files are published, below the site root
+
+
+@dataclass(frozen=True)
+class Column:
+    """A CSV column: its English header, a Japanese description, and how to read it from a row."""
+
+    name: str
+    description: str
+    value: Callable[[Any], object] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """One published file, as the open-data page describes it."""
+
+    name: str
+    title: str
+    format: str
+    description: str
+    columns: tuple[Column, ...] = ()
+    rows: Callable[[Strategy], Iterable[Any]] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Published:
+    """A file with its size, for the page."""
+
+    file: ExportedFile
+    size: int
+
+    def href(self, here: str) -> str:
+        """A relative link from the docs page `here` (with directory URLs) to the published file."""
+        return posixpath.relpath(f"{DATA_DIR}/{self.file.name}", url_of(here).rstrip("/") or ".")
+
+
+def _issues(strategy: Strategy) -> Iterator[tuple[Any, Any, Any]]:
+    for viewpoint in strategy.framework.viewpoints:
+        for category in viewpoint.categories:
+            for issue in category.issues:
+                yield viewpoint, category, issue
+
+
+def _solutions(strategy: Strategy) -> Iterator[tuple[Any, Any]]:
+    for viewpoint in strategy.framework.viewpoints:
+        for solution in viewpoint.solutions:
+            yield viewpoint, solution
+
+
+FILES: tuple[ExportedFile, ...] = (
+    ExportedFile(
+        "strategy.json",
+        "戦略の全体（JSON）",
+        "JSON",
+        "検証済みのデータ全体です。項目の並びと意味は strategy.schema.json のとおりです。省略された項目も既定値で書き出します。",
+    ),
+    ExportedFile(
+        "strategy.yaml",
+        "原稿（YAML）",
+        "YAML",
+        "サイトと PDF を作る原稿 data/strategy.yaml そのものです（コメント付き）。",
+    ),
+    ExportedFile(
+        "strategy.schema.json",
+        "データの構造（JSON Schema）",
+        "JSON Schema",
+        "strategy.yaml と strategy.json の構造と各項目の説明です。",
+    ),
+    ExportedFile(
+        "goals.csv",
+        "戦略目標",
+        "CSV",
+        "戦略目標案。1 行が 1 目標です。",
+        (
+            Column("id", "戦略目標の id", attrgetter("id")),
+            Column("number", "番号", attrgetter("number")),
+            Column("label", "目標の見出し（例: 市民の生活）", attrgetter("label")),
+            Column("title", "目標", attrgetter("title")),
+            Column("description", "目標の説明", attrgetter("description")),
+        ),
+        lambda s: s.framework.goals,
+    ),
+    ExportedFile(
+        "viewpoints.csv",
+        "視点",
+        "CSV",
+        "視点。1 行が 1 視点です。",
+        (
+            Column("id", "視点の id", attrgetter("id")),
+            Column("number", "番号", attrgetter("number")),
+            Column("name", "視点の名前", attrgetter("name")),
+            Column("goal", "この視点の戦略目標の id（goals.csv）", attrgetter("goal")),
+        ),
+        lambda s: s.framework.viewpoints,
+    ),
+    ExportedFile(
+        "guidelines.csv",
+        "行動指針",
+        "CSV",
+        "行動指針案。1 行が 1 指針です。",
+        (
+            Column("id", "行動指針の id", attrgetter("id")),
+            Column("viewpoint", "視点の id（viewpoints.csv）", attrgetter("viewpoint")),
+            Column("goal", "戦略目標の id（goals.csv）", attrgetter("goal")),
+            Column("number", "視点の中での番号", attrgetter("number")),
+            Column("title", "行動指針", attrgetter("title")),
+            Column("description", "行動指針の説明", attrgetter("description")),
+        ),
+        lambda s: s.framework.guidelines,
+    ),
+    ExportedFile(
+        "solutions.csv",
+        "解決方法",
+        "CSV",
+        "視点ごとの解決方法案。1 行が 1 案で、資料の順に並びます。",
+        (
+            Column("id", "解決方法の id", lambda r: r[1].id),
+            Column("viewpoint", "視点の id（viewpoints.csv）", lambda r: r[0].id),
+            Column("text", "解決方法", lambda r: r[1].text),
+        ),
+        _solutions,
+    ),
+    ExportedFile(
+        "issues.csv",
+        "現状の主な課題",
+        "CSV",
+        "視点と分類ごとの課題。1 行が 1 課題で、資料の順に並びます。",
+        (
+            Column("id", "課題の id", lambda r: r[2].id),
+            Column("viewpoint", "視点の id（viewpoints.csv）", lambda r: r[0].id),
+            Column("category", "分類の id", lambda r: r[1].id),
+            Column("category_name", "分類の名前", lambda r: r[1].name),
+            Column("text", "課題", lambda r: r[2].text),
+        ),
+        _issues,
+    ),
+    ExportedFile(
+        "remarks.csv",
+        "前回のご指摘事項",
+        "CSV",
+        "前回アドバイザーボードの議事録から抜粋したご指摘事項。1 行が 1 件です。",
+        (
+            Column("id", "ご指摘事項の id", attrgetter("id")),
+            Column("number", "番号", attrgetter("number")),
+            Column("text", "発言（議事録から抜粋、原文のまま）", attrgetter("text")),
+            Column("page", "議事録の記録箇所（例: p.3）", attrgetter("page")),
+            Column(
+                "addressed_by",
+                "資料がこの指摘に応えると明記している項目の id（半角空白区切り、なければ空）",
+                attrgetter("addressed_by"),
+            ),
+            Column("response", "資料に書かれた市の対応（なければ空）", attrgetter("response")),
+        ),
+        lambda s: s.remarks,
+    ),
+)
+
+
+def _cell(value: object) -> str:
+    """A CSV cell: lists joined by a space, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def table(file: ExportedFile, strategy: Strategy) -> list[list[str]]:
+    """The header and rows of a CSV file."""
+    assert file.rows is not None, file.name
+    rows = [[_cell(c.value(item)) for c in file.columns] for item in file.rows(strategy)]
+    return [[c.name for c in file.columns], *rows]
+
+
+def model_json(strategy: Strategy) -> bytes:
+    """The validated model as JSON."""
+    return (json.dumps(strategy.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _csv(file: ExportedFile, strategy: Strategy) -> bytes:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerows(table(file, strategy))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def render(strategy: Strategy, yaml_path: str | Path, schema_path: str | Path) -> dict[str, bytes]:
+    """The bytes of every file in `FILES`, by name, without writing anything."""
+    sources: dict[str, Callable[[ExportedFile], bytes]] = {
+        "JSON": lambda f: model_json(strategy),
+        "YAML": lambda f: Path(yaml_path).read_bytes(),
+        "JSON Schema": lambda f: Path(schema_path).read_bytes(),
+        "CSV": lambda f: _csv(f, strategy),
+    }
+    return {f.name: sources[f.format](f) for f in FILES}
+
+
+def published(strategy: Strategy, yaml_path: str | Path, schema_path: str | Path) -> list[Published]:
+    """Every file with its size, as `export` writes it."""
+    data = render(strategy, yaml_path, schema_path)
+    return [Published(f, len(data[f.name])) for f in FILES]
+
+
+def export(
+    strategy: Strategy, yaml_path: str | Path, schema_path: str | Path, out_dir: str | Path
+) -> list[ExportedFile]:
+    """Write every file into `out_dir` (created if missing) and return their descriptions."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in render(strategy, yaml_path, schema_path).items():
+        (out / name).write_bytes(data)
+    return list(FILES)

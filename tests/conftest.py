@@ -1,0 +1,85 @@
+"""Shared fixtures: the real data, and one in-process MkDocs build of the real project per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data" / "strategy.yaml"
+
+
+def iter_texts(
+    node: Any, skip: frozenset[str] = frozenset({"id", "type", "url", "marker", "style", "form"})
+) -> Iterator[str]:
+    """Every text value of the model, walked generically (ids, references and settings excluded)."""
+    from pydantic import BaseModel
+
+    if isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            if name not in skip:
+                yield from iter_texts(getattr(node, name), skip)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from iter_texts(item, skip)
+    elif isinstance(node, str) and node.strip():
+        yield node
+
+
+@pytest.fixture(scope="session")
+def strategy():
+    """The validated model of the real data file."""
+    from macros.loader import load_file
+    from macros.model import parse
+
+    return parse(load_file(DATA))
+
+
+def build_site(project: Path, site_dir: Path, *, pdf: bool = False) -> Path:
+    """Run `mkdocs build --strict` in-process for a project folder into `site_dir`."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    old_cwd, old_env = os.getcwd(), os.environ.get("ENABLE_PDF_EXPORT")
+    os.chdir(project)
+    try:
+        if pdf:
+            os.environ["ENABLE_PDF_EXPORT"] = "1"
+        else:
+            os.environ.pop("ENABLE_PDF_EXPORT", None)
+        config = load_config(str(project / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
+        build(config)
+    finally:
+        os.chdir(old_cwd)
+        if old_env is None:
+            os.environ.pop("ENABLE_PDF_EXPORT", None)
+        else:
+            os.environ["ENABLE_PDF_EXPORT"] = old_env
+    return site_dir
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The real site, built once (without the PDF)."""
+    return build_site(ROOT, tmp_path_factory.mktemp("site") / "site")
+
+
+PROJECT_PARTS = ("mkdocs.yml", "docs", "data", "macros", "hooks")
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy what a build needs into `dest`, so that a test can change the data without touching the repo."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, dest / part)
+    return dest

@@ -1,0 +1,125 @@
+"""A real `mkdocs build --strict`, in-process, read back with BeautifulSoup."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from macros.model import Strategy
+from tests.conftest import DATA, build_site, copy_project, iter_texts
+
+TEXT = DATA.read_text(encoding="utf-8")
+
+
+def normalise(text: str) -> str:
+    """Compare text as a reader sees it: emphasis marks dropped, width and spaces folded."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text.replace("**", "")))
+
+
+def pages(site: Path) -> dict[str, BeautifulSoup]:
+    return {
+        str(p.relative_to(site)): BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+        for p in site.rglob("*.html")
+        if p.name != "404.html"
+    }
+
+
+@pytest.fixture(scope="module")
+def soup_pages(site: Path) -> dict[str, BeautifulSoup]:
+    return pages(site)
+
+
+def test_every_text_field_appears_on_some_page(strategy: Strategy, soup_pages):
+    corpus = "\n".join(normalise(s.select_one("article").get_text()) for s in soup_pages.values())
+    missing = [t for t in iter_texts(strategy) if normalise(t) not in corpus]
+    assert missing == []
+
+
+def test_every_page_is_japanese_and_offline(soup_pages, site: Path):
+    assert len(soup_pages) >= 15
+    for name, soup in soup_pages.items():
+        assert soup.html["lang"] == "ja", name
+        for tag in soup.find_all(["link", "script", "img"]):
+            url = tag.get("href") or tag.get("src") or ""
+            assert not re.match(r"^(https?:)?//", url), (name, url)
+    css = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.css"))
+    assert "fonts.googleapis" not in css and "fonts.gstatic" not in css
+
+
+def test_every_id_resolves_to_exactly_one_place(strategy: Strategy, soup_pages):
+    seen: dict[str, list[str]] = {}
+    for name, soup in soup_pages.items():
+        for element in soup.select("article [id]"):
+            seen.setdefault(element["id"], []).append(name)
+    assert {i: seen.get(i) for i in strategy.ids if len(seen.get(i, [])) != 1} == {}
+
+
+def test_internal_links_resolve(site: Path, soup_pages):
+    ids_by_page = {name: {e["id"] for e in soup.select("[id]")} for name, soup in soup_pages.items()}
+    broken = []
+    for name, soup in soup_pages.items():
+        for a in soup.select("article a[href]"):
+            href = a["href"]
+            if re.match(r"^[a-z]+:", href):
+                continue
+            path, _, anchor = href.partition("#")
+            target = (site / name).parent / path if path else site / name
+            target = target / "index.html" if target.is_dir() else target
+            key = str(target.resolve().relative_to(site.resolve()))
+            if not target.exists() or (anchor and anchor not in ids_by_page.get(key, set())):
+                broken.append((name, href))
+    assert broken == []
+
+
+def test_navigation_mirrors_the_chapters(strategy: Strategy, soup_pages):
+    nav = soup_pages["index.html"].select_one("nav.md-nav--primary").get_text(" ")
+    positions = [nav.index(c.heading) for c in strategy.chapters]
+    assert positions == sorted(positions)
+
+
+def test_home_page_shows_concept_goals_and_guidelines(strategy: Strategy, soup_pages):
+    text = normalise(soup_pages["index.html"].select_one("article").get_text())
+    assert normalise(strategy.adopted_concept.motto) in text
+    for item in (*strategy.framework.goals, *strategy.framework.guidelines):
+        assert normalise(item.title) in text
+
+
+def test_injection_is_shown_as_text(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    data = project / "data" / "strategy.yaml"
+    evil = "<script>alert(1)</script>{{ config.site_name }}"
+    text = TEXT.replace("title: やさしいデジタル化を目指す", f"title: '{evil}'", 1)
+    text = text.replace("- 都市部と地方との経済格差の拡大", f"- '<img src=x onerror=alert(2)>{evil}'", 1)
+    text = text.replace("title: 国内事情", "title: '# not a heading {#evil}'", 1)
+    data.write_text(text, encoding="utf-8")
+    site = build_site(project, tmp_path / "site")
+    for name, soup in pages(site).items():
+        for script in soup.find_all("script"):
+            assert "alert" not in script.get_text(), name
+        assert not soup.find("img", src="x"), name
+        assert not soup.find(id="evil"), name
+    guidelines = pages(site)["guidelines/viewpoint-guidelines/index.html"].get_text()
+    assert evil in guidelines
+    background = pages(site)["revision/concept-and-goals/index.html"].get_text()
+    assert "<img src=x onerror=alert(2)>" in background and "# not a heading {#evil}" in background
+
+
+def test_bad_data_stops_the_build_and_writes_nothing(tmp_path: Path, caplog):
+    from mkdocs.exceptions import Abort, PluginError
+
+    project = copy_project(tmp_path / "project")
+    data = project / "data" / "strategy.yaml"
+    data.write_text(
+        TEXT.replace("marker: tags", "marker: tag", 1).replace("id: remark-02", "id: remark-01", 1),
+        encoding="utf-8",
+    )
+    site = tmp_path / "site"
+    with pytest.raises((PluginError, Abort, SystemExit)) as info:
+        build_site(project, site)
+    message = str(info.value) + caplog.text
+    assert "data/strategy.yaml:" in message and "marker" in message and "remark-01" in message
+    assert not site.exists() or not any(site.iterdir())
