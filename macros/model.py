@@ -267,7 +267,7 @@ class NestedItem(Model):
     items: list[ListItem] = Field(min_length=1)
 
 
-ListItem = Union[Text, NestedItem]
+ListItem = Text | NestedItem
 
 
 class ListBlock(Model):
@@ -318,7 +318,7 @@ class SpanCell(Model):
     rowspan: Annotated[int, Field(ge=1)] = 1
 
 
-Cell = Union[str, list[Text], SpanCell]
+Cell = str | list[Text] | SpanCell
 
 
 class TableBlock(Model):
