@@ -3,6 +3,7 @@
 check   validate data/strategy.yaml; print every problem as PATH:LINE:COL: message; exit 1 if any
 schema  write data/strategy.schema.json from the model (or --check that it is current)
 diff    print the 新旧対照表 (Markdown) of OLD and NEW; exit 0 with or without changes, 1 if either is invalid
+export  write the open data (JSON, CSV, the YAML and its schema) into DIR; exit 1 if the data is invalid
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 from .diff import compare_files
+from .export import export
 from .loader import DataError, load_file
 from .model import json_schema, parse
 
@@ -74,6 +76,21 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the open data files into a folder."""
+    try:
+        strategy = parse(load_file(args.data))
+    except DataError as exc:
+        print(exc, file=sys.stderr)
+        print(
+            f"{args.data}: {len(exc.problems)} 件の問題があります。何も書き出していません。", file=sys.stderr
+        )
+        return 1
+    files = export(strategy, args.data, args.schema, args.dir)
+    print(f"{args.dir} に {len(files)} 件のファイルを書きました。", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m macros", description="盛岡市デジタル戦略データの道具")
@@ -90,6 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     diff.add_argument("old", help="変更前のファイル")
     diff.add_argument("new", help="変更後のファイル")
     diff.set_defaults(func=cmd_diff)
+    export_ = sub.add_parser("export", help="オープンデータ（JSON・CSV・YAML・JSON Schema）を DIR に書き出す")
+    export_.add_argument("dir", help="書き出し先のフォルダ（なければ作ります）")
+    export_.add_argument("--data", default=DEFAULT_DATA)
+    export_.add_argument("--schema", default=DEFAULT_SCHEMA)
+    export_.set_defaults(func=cmd_export)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,58 @@
+"""MkDocs hook: publish the open data (`macros.export.FILES`) under `site/data/`.
+
+The strategy is the object the macros adapter validated at on_config and stored as the `strategy` variable of
+the macros plugin; this hook reads it from there, so the YAML is parsed once and the pages and the files come
+from the same model (the YAML file itself is only copied). Hooks run after the configured plugins, so the
+variable is set by the time `on_config` below runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.utils import CountHandler
+
+# Make the project's `macros` package importable; MkDocs restores sys.path once this module is loaded.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from macros import DATA_FILE
+from macros.export import DATA_DIR, export, published
+from macros.model import Strategy
+
+SCHEMA_FILE = "data/strategy.schema.json"
+log = logging.getLogger("mkdocs.hooks.opendata")
+
+
+def on_config(config: MkDocsConfig) -> None:
+    """Give the open-data page the list of files with their sizes (as the macros variable `open_data`)."""
+    config.plugins["macros"].variables["open_data"] = published(_strategy(config), *_sources(config))
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """Write the files into `site/data/`, unless strict mode is about to abort the build."""
+    if config.strict and _warned():
+        log.debug("open data not written: the strict build is failing")
+        return
+    export(_strategy(config), *_sources(config), Path(config.site_dir) / DATA_DIR)
+
+
+# --- helpers ----------------------------------------------------------------------------------------------
+
+
+def _strategy(config: MkDocsConfig) -> Strategy:
+    """The model the macros adapter loaded for this build."""
+    return config.plugins["macros"].variables["strategy"]
+
+
+def _sources(config: MkDocsConfig) -> tuple[Path, Path]:
+    """The data file and its JSON Schema, next to mkdocs.yml."""
+    root = Path(config.config_file_path).parent
+    return root / DATA_FILE, root / SCHEMA_FILE
+
+
+def _warned() -> bool:
+    """Whether MkDocs' strict-mode counter has seen a warning (it aborts right after on_post_build)."""
+    return any(isinstance(h, CountHandler) and h.get_counts() for h in logging.getLogger("mkdocs").handlers)
