@@ -58,6 +58,20 @@ def site_page(env: Any, template: str, **extra: Any) -> str:
     return render_template(template, env.variables["strategy"], Links(src, env.variables["anchors"]), **extra)
 
 
+def pdf_cover(strategy: Strategy, site_url: str) -> dict[str, str]:
+    """The values that the PDF cover template (docs/overrides/pdf/cover.html) shows."""
+    meta = strategy.meta
+    return {
+        "title": meta.title,
+        "meeting": meta.meeting,
+        "subtitle": meta.document,
+        "date": f"{meta.date.year}年{meta.date.month}月{meta.date.day}日",
+        "publisher": meta.organisation,
+        "version": f"第{meta.version}版（{meta.status}）",
+        "url": site_url or "",
+    }
+
+
 def define_env(env: Any) -> None:
     """mkdocs-macros entry point: validate the data once and register the macros."""
     config_dir = Path(env.conf["config_file_path"]).parent
@@ -74,5 +88,6 @@ def define_env(env: Any) -> None:
     env.conf["site_name"] = strategy.meta.title
     env.conf["copyright"] = f"{strategy.meta.organisation} ／ {strategy.meta.licence.name}"
     env.conf["nav"] = build_nav(strategy)
+    env.conf["extra"]["pdf_cover"] = pdf_cover(strategy, env.conf.get("site_url") or "")
     env.macro(functools.partial(document_page, env), "document_page")
     env.macro(functools.partial(site_page, env), "site_page")
