@@ -17,6 +17,7 @@ import datetime
 import html
 import json
 import re
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -24,9 +25,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from .loader import DataError, load_file
-from .model import Strategy, parse
+from .model import Strategy, Text, parse
 
 Action = Literal["added", "removed", "changed", "reordered"]
 ACTIONS: dict[str, str] = {"added": "追加", "removed": "削除", "changed": "変更", "reordered": "順序の変更"}
@@ -95,7 +97,8 @@ def _is_child(value: Any) -> bool:
     return _has_id(value) or (isinstance(value, list) and any(_has_id(v) for v in value))
 
 
-_GENERIC = {"文章。原文のまま書きます。**…** は強調になります。"}
+# The description every plain text field shares says nothing about the field: use the field name instead.
+_GENERIC = {m.description for m in typing.get_args(Text)[1:] if isinstance(m, FieldInfo)}
 
 
 def field_label(model: type[BaseModel], name: str) -> str:
