@@ -69,6 +69,8 @@ def pdf_cover(strategy: Strategy, site_url: str) -> dict[str, str]:
         "publisher": meta.organisation,
         "version": f"第{meta.version}版（{meta.status}）",
         "url": site_url or "",
+        "licence": f"{meta.licence.name} {meta.licence.url}",
+        "attribution": meta.licence.attribution,
     }
 
 

@@ -43,7 +43,14 @@ def test_every_page_is_japanese_and_offline(soup_pages, site: Path):
     assert len(soup_pages) >= 15
     for name, soup in soup_pages.items():
         assert soup.html["lang"] == "ja", name
-        for tag in soup.find_all(["link", "script", "img"]):
+        # Everything the browser fetches by itself (canonical and alternate links are not fetched).
+        fetched = [
+            t
+            for t in soup.find_all("link")
+            if set(t.get("rel", [])) & {"stylesheet", "icon", "preload", "modulepreload", "manifest"}
+        ]
+        fetched += soup.find_all(["script", "img", "iframe", "source"])
+        for tag in fetched:
             url = tag.get("href") or tag.get("src") or ""
             assert not re.match(r"^(https?:)?//", url), (name, url)
     css = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.css"))

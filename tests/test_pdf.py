@@ -36,7 +36,9 @@ COVER_TEXTS = (
 )
 VERSION_RE = re.compile(r"第\d+(?:\.\d+)*版")
 # Article elements that never reach print (see docs/overrides/pdf/styles.scss).
-WEB_ONLY = ".headerlink, .md-content__button, .md-source-file, .md-feedback, script"
+WEB_ONLY = ".headerlink, .md-content__button, .md-source-file, .md-feedback, script, .sd-children"
+# Markers that print CSS draws (list bullets, ✓ before solutions): not in the HTML text.
+CSS_MARKERS = re.compile(r"[•✓]")
 CJK_RE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -119,13 +121,22 @@ def reader(built_pdf: Build) -> PdfReader:
 
 @pytest.fixture(scope="session")
 def page_texts(built_pdf: Build) -> list[str]:
-    """Normalised text of each page, in content-stream order (pdftotext -raw)."""
+    """Normalised text of each page, in content-stream order (pdftotext -raw), without CSS list markers."""
     raw = run("pdftotext", "-raw", "-enc", "UTF-8", str(built_pdf.pdf), "-")
-    return [normalise(page) for page in raw.split("\f")[:-1]]
+    return [normalise(re.sub(CSS_MARKERS, "", page)) for page in raw.split("\f")[:-1]]
+
+
+def excluded_patterns(project: Path) -> list[re.Pattern[str]]:
+    """The plugin's exclude_pages: pages of the site that are not part of the PDF."""
+    from mkdocs.config import load_config
+
+    plugin = load_config(str(project / "mkdocs.yml")).plugins["to-pdf"]
+    return [re.compile(p if p.startswith("^") else f"^{p}") for p in plugin.config["exclude_pages"]]
 
 
 def site_articles(site: Path) -> Iterator[Tag]:
-    """Yield each page's article in nav order, following rel=next from the home page."""
+    """Yield the article of each page that goes into the PDF, in nav order (rel=next from the home page)."""
+    excluded = excluded_patterns(Path(os.environ.get("PDF_PROJECT_DIR", Path(__file__).resolve().parents[1])))
     page: Path | None = site / "index.html"
     seen: set[Path] = set()
     while page is not None and page not in seen:
@@ -135,7 +146,10 @@ def site_articles(site: Path) -> Iterator[Tag]:
         assert isinstance(article, Tag), f"no article in {page}"
         for element in article.select(WEB_ONLY):
             element.decompose()
-        yield article
+        url = page.parent.relative_to(site).as_posix()
+        url = "" if url == "." else url + "/"
+        if not any(p.match(url) for p in excluded):
+            yield article
         link = soup.find("link", rel="next")
         href = str(link["href"]) if isinstance(link, Tag) else None
         page = (page.parent / href / "index.html").resolve() if href else None
@@ -148,8 +162,8 @@ def block_texts(article: Tag) -> Iterator[str]:
     ):
         clone = BeautifulSoup(str(element), "html.parser").find(element.name)
         assert isinstance(clone, Tag)
-        for nested in clone.find_all(["ul", "ol", "table"]):
-            nested.decompose()
+        for nested in clone.find_all(["ul", "ol", "table", "p", "div"]):
+            nested.decompose()  # nested blocks are yielded on their own
         text = clone.get_text(" ", strip=True)
         if text:
             yield text
@@ -288,10 +302,7 @@ def test_tables_repeat_header_and_keep_rows(
                 continue
             header = normalise(thead.get_text())
             for row in table.select("tbody tr"):
-                key = max(
-                    (normalise(c.get_text()) for c in row.find_all(["td", "th"])),
-                    key=len,
-                )
+                key = normalise(row.get_text())
                 pages = [i for i, text in enumerate(page_texts) if key in text]
                 assert pages, f"row split or lost: {key}"
                 for index in pages:
@@ -310,7 +321,8 @@ def test_bookmarks_follow_headings(built_pdf: Build, reader: PdfReader) -> None:
 
 def test_toc_has_page_numbers(reader: PdfReader, page_texts: list[str]) -> None:
     """The contents page lists each h1 (and any listed h2/h3) with its bookmark's page."""
-    toc = re.sub(r"\.{2,}", "", page_texts[1])  # drop leader dots
+    first_chapter = min(page for depth, _title, page in flatten_outline(reader) if depth == 0)
+    toc = re.sub(r"\.{2,}", "", "".join(page_texts[1:first_chapter]))  # drop leader dots
     assert normalise("目次") in toc
     for depth, title, page in flatten_outline(reader):
         title, number = normalise(title), str(page + 1)
