@@ -1,0 +1,143 @@
+"""MkDocs hook: word-segment Japanese text in Material's search index.
+
+Material for MkDocs builds its lunr index in the browser. With ``lang: ja`` it
+splits Japanese with TinySegmenter at index time but never segments the query,
+so a compound typed without spaces (「デジタル格差」) matches no index token.
+
+This hook segments every Japanese run in ``search/search_index.json`` at build
+time with SudachiPy (split mode A, the shortest units) and joins the words with
+U+200B ZERO WIDTH SPACE. The search plugin's ``separator`` contains U+200B, so
+the browser's index holds exactly these words; ``lang: en`` keeps TinySegmenter
+from re-splitting them. ``docs/javascripts/search-ja.js`` then segments the
+query against the same vocabulary (see there).
+
+Required mkdocs.yml (checked in ``on_config``)::
+
+    hooks: [hooks/search_ja.py]
+    plugins:
+      - search:
+          lang: en
+          separator: '[\\s\\-\u3000、。，．\\u200b]+'
+          pipeline: []
+    extra_javascript: [javascripts/search-ja.js]
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+
+log = logging.getLogger("mkdocs.hooks.search_ja")
+
+ZWSP = "\u200b"
+SCRIPT = "javascripts/search-ja.js"
+# Hidden index field holding the adjacent word pairs of each entry (「デジタル格差」
+# for 「デジタル」+「格差」): the query adds them as optional terms, so sections
+# where the words of a compound are adjacent rank first. Not displayed.
+# Each pair is fenced with a private-use character, so that the word terms of a
+# query (「発信*」, 「*識者」) can never match a pair by prefix or suffix.
+PAIR_FIELD = "pairs"
+PAIR_BOOST = 1000.0  # as high as Material's title boost
+PAIR_FENCE = "\ue000"
+
+# Japanese characters: iteration marks, kana, CJK ideographs, half-width kana.
+_JA = "\u3005\u3006\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+# A run of word characters (Japanese, ASCII and full-width alphanumerics).
+_WORD_RUN = re.compile(f"[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a{_JA}]+")
+_HAS_JA = re.compile(f"[{_JA}]")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+@functools.cache
+def _tokenizer() -> Callable[[str], list[str]]:
+    """Return a function that splits text into SudachiPy mode-A surfaces."""
+    from sudachipy import Dictionary, SplitMode
+
+    tok = Dictionary(dict="core").create(SplitMode.A)
+    return lambda text: [m.surface() for m in tok.tokenize(text)]
+
+
+def split_run(run: str) -> list[str]:
+    """Split one Japanese word run into SudachiPy mode-A words."""
+    return [w for w in _tokenizer()(run) if w]
+
+
+def segment_text(text: str, pairs: list[str] | None = None) -> str:
+    """Segment the Japanese runs of an index field, leaving HTML tags intact.
+
+    Words are joined with U+200B, and each run is also fenced with U+200B so
+    that adjacent punctuation (“ ” 「 ( …) never sticks to a word. Adjacent
+    word pairs of each run are appended to ``pairs`` if given.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        if not _HAS_JA.search(match[0]):
+            return match[0]
+        words = split_run(match[0])
+        if pairs is not None:
+            pairs.extend(
+                PAIR_FENCE + a + b + PAIR_FENCE for a, b in zip(words, words[1:])
+            )
+        return ZWSP + ZWSP.join(words) + ZWSP
+
+    parts = _TAG.split(text)
+    for i in range(0, len(parts), 2):  # even indexes are text, odd ones are tags
+        parts[i] = _WORD_RUN.sub(replace, parts[i])
+    return "".join(parts)
+
+
+def _search_config(config: MkDocsConfig) -> Any:
+    """Return the config of Material's search plugin, or raise if it is absent."""
+    for name in ("material/search", "search"):
+        plugin = config.plugins.get(name)
+        if plugin is not None:
+            return plugin.config
+    raise PluginError("search_ja: Material's search plugin is not enabled")
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Fail the build early if the search plugin is configured inconsistently."""
+    search = _search_config(config)
+    problems = []
+    if ZWSP not in re.sub(r"\\u200b", ZWSP, search.separator or ""):
+        problems.append(r"'separator' must contain \u200b")
+    if search.lang and "ja" in search.lang:
+        problems.append("'lang' must not contain 'ja' (TinySegmenter would re-split words)")
+    if search.pipeline != []:
+        problems.append(
+            "'pipeline' must be [] (trimmer strips non-ASCII, the English "
+            "stop-word filter drops 'it' of 「IT人材」)"
+        )
+    if not any(str(s) == SCRIPT for s in config.extra_javascript):
+        problems.append(f"'extra_javascript' must list {SCRIPT}")
+    if problems:
+        raise PluginError("search_ja: " + "; ".join(problems))
+    return config
+
+
+@event_priority(-100)  # after Material's search plugin has written the index
+def on_post_build(config: MkDocsConfig) -> None:
+    """Rewrite ``search/search_index.json`` with segmented titles and texts."""
+    path = Path(config.site_dir) / "search" / "search_index.json"
+    if not path.exists():
+        return
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for doc in data["docs"]:
+        pairs: list[str] = []
+        for field in ("title", "text"):
+            if isinstance(doc.get(field), str):
+                doc[field] = segment_text(doc[field], pairs)
+        if pairs:
+            doc[PAIR_FIELD] = " ".join(dict.fromkeys(pairs))
+    data["config"]["fields"][PAIR_FIELD] = {"boost": PAIR_BOOST}
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
+    log.debug("search_ja: segmented %d index entries", len(data["docs"]))
