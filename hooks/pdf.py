@@ -34,9 +34,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         return config
     # Patch 1: the plugin resolves custom_template_path against cwd; anchor it to mkdocs.yml.
     base = Path(config.config_file_path or ".").resolve().parent
-    plugin.config["custom_template_path"] = str(
-        base / plugin.config["custom_template_path"]
-    )
+    plugin.config["custom_template_path"] = str(base / plugin.config["custom_template_path"])
     # Patch 2: the plugin passes no WeasyPrint options; PDF/UA-1 implies tags and PDF 1.7.
     weasyprint.DEFAULT_OPTIONS["pdf_variant"] = "pdf/ua-1"
     # Trailer /ID from an MD5 of the PDF objects: deterministic, unlike none at all.

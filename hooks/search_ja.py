@@ -21,14 +21,17 @@ Required mkdocs.yml (checked in ``on_config``)::
           pipeline: []
     extra_javascript: [javascripts/search-ja.js]
 """
+
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -82,9 +85,7 @@ def segment_text(text: str, pairs: list[str] | None = None) -> str:
             return match[0]
         words = split_run(match[0])
         if pairs is not None:
-            pairs.extend(
-                PAIR_FENCE + a + b + PAIR_FENCE for a, b in zip(words, words[1:])
-            )
+            pairs.extend(PAIR_FENCE + a + b + PAIR_FENCE for a, b in itertools.pairwise(words))
         return ZWSP + ZWSP.join(words) + ZWSP
 
     parts = _TAG.split(text)
@@ -137,7 +138,5 @@ def on_post_build(config: MkDocsConfig) -> None:
         if pairs:
             doc[PAIR_FIELD] = " ".join(dict.fromkeys(pairs))
     data["config"]["fields"][PAIR_FIELD] = {"boost": PAIR_BOOST}
-    path.write_text(
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
-    )
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     log.debug("search_ja: segmented %d index entries", len(data["docs"]))

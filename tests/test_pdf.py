@@ -106,9 +106,7 @@ def built_pdf(project_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Bu
 
 
 @pytest.fixture(scope="session")
-def second_build(
-    project_dir: Path, tmp_path_factory: pytest.TempPathFactory, built_pdf: Build
-) -> Build:
+def second_build(project_dir: Path, tmp_path_factory: pytest.TempPathFactory, built_pdf: Build) -> Build:
     """A second, independent build for the reproducibility check."""
     return build_site(project_dir, tmp_path_factory.mktemp("site-b"))
 
@@ -157,9 +155,7 @@ def site_articles(site: Path) -> Iterator[Tag]:
 
 def block_texts(article: Tag) -> Iterator[str]:
     """Yield the text of headings, paragraphs, cells and list items, without nested blocks."""
-    for element in article.find_all(
-        ["h1", "h2", "h3", "h4", "h5", "h6", "p", "th", "td", "li"]
-    ):
+    for element in article.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "th", "td", "li"]):
         clone = BeautifulSoup(str(element), "html.parser").find(element.name)
         assert isinstance(clone, Tag)
         for nested in clone.find_all(["ul", "ol", "table", "p", "div"]):
@@ -187,9 +183,7 @@ def flatten_outline(reader: PdfReader) -> list[tuple[int, str, int]]:
             if isinstance(item, list):
                 walk(item, depth + 1)
             else:
-                out.append(
-                    (depth, str(item.title), reader.get_destination_page_number(item))
-                )
+                out.append((depth, str(item.title), reader.get_destination_page_number(item)))
 
     walk(reader.outline, 0)
     return out
@@ -234,9 +228,7 @@ def test_page_size_is_a4(reader: PdfReader) -> None:
     """Every page is A4 portrait."""
     for number, page in enumerate(reader.pages, 1):
         width, height = float(page.mediabox.width), float(page.mediabox.height)
-        assert abs(width - A4_POINTS[0]) <= 1 and abs(height - A4_POINTS[1]) <= 1, (
-            number
-        )
+        assert abs(width - A4_POINTS[0]) <= 1 and abs(height - A4_POINTS[1]) <= 1, number
 
 
 def test_fonts_embedded_biz_ud(built_pdf: Build) -> None:
@@ -251,9 +243,7 @@ def test_fonts_embedded_biz_ud(built_pdf: Build) -> None:
     assert not [n for n in names if re.search(r"DejaVu|Liberation|Noto", n)], names
 
 
-def test_cover_page(
-    page_texts: list[str], reader: PdfReader, project_dir: Path
-) -> None:
+def test_cover_page(page_texts: list[str], reader: PdfReader, project_dir: Path) -> None:
     """Cover: title, meeting, date, city, version, URL and a QR code image with alt text."""
     cover = page_texts[0]
     for text in COVER_TEXTS:
@@ -291,9 +281,7 @@ def test_site_text_in_pdf(built_pdf: Build, page_texts: list[str]) -> None:
     assert not missing, missing[:10]
 
 
-def test_tables_repeat_header_and_keep_rows(
-    built_pdf: Build, page_texts: list[str]
-) -> None:
+def test_tables_repeat_header_and_keep_rows(built_pdf: Build, page_texts: list[str]) -> None:
     """Each row lies whole on one page; every page with rows of a table shows its header."""
     for article in site_articles(built_pdf.site):
         for table in article.find_all("table"):
@@ -381,9 +369,7 @@ def test_pdfua_checker_reports_no_errors(built_pdf: Build) -> None:
         check=False,
     )
     report = json.loads(result.stdout)
-    errors = [
-        f for f in report["findings"] if str(f.get("severity", "")).upper() == "ERROR"
-    ]
+    errors = [f for f in report["findings"] if str(f.get("severity", "")).upper() == "ERROR"]
     assert report["summary"]["errors"] == 0 and not errors, errors
 
 
@@ -408,11 +394,7 @@ def test_no_tofu(built_pdf: Build, reader: PdfReader) -> None:
         is_biz = "BIZ-UD" in name
         for cid, text in to_unicode_map(font).items():
             for char in text:
-                has_outline = (
-                    cid != 0
-                    and cid < len(order)
-                    and glyf[order[cid]].numberOfContours != 0
-                )
+                has_outline = cid != 0 and cid < len(order) and glyf[order[cid]].numberOfContours != 0
                 drawn[char] = drawn.get(char, False) or (is_biz and has_outline)
     tofu = sorted(c for c in wanted if not drawn.get(c))
     assert not tofu, f"characters without a BIZ UD glyph: {''.join(tofu)}"
@@ -421,15 +403,9 @@ def test_no_tofu(built_pdf: Build, reader: PdfReader) -> None:
 def test_reproducible(built_pdf: Build, second_build: Build) -> None:
     """Two builds with the same SOURCE_DATE_EPOCH are byte-identical (PDF and site)."""
     assert built_pdf.pdf.read_bytes() == second_build.pdf.read_bytes()
-    first = {
-        p.relative_to(built_pdf.site): p.read_bytes()
-        for p in built_pdf.site.rglob("*")
-        if p.is_file()
-    }
+    first = {p.relative_to(built_pdf.site): p.read_bytes() for p in built_pdf.site.rglob("*") if p.is_file()}
     second = {
-        p.relative_to(second_build.site): p.read_bytes()
-        for p in second_build.site.rglob("*")
-        if p.is_file()
+        p.relative_to(second_build.site): p.read_bytes() for p in second_build.site.rglob("*") if p.is_file()
     }
     assert first.keys() == second.keys()
     assert [str(p) for p in first if first[p] != second[p]] == []

@@ -13,8 +13,10 @@ queries into the search box and checks the rendered result list:
 Run against the stock configuration to see it fail:
 ``SEARCH_TEST_PROJECT=baseline pytest tests/test_search.py``.
 """
+
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import html
@@ -25,26 +27,38 @@ import re
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, Response, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
-PROJECT = Path(
-    os.environ.get("SEARCH_TEST_PROJECT", Path(__file__).resolve().parents[1])
-).resolve()
+PROJECT = Path(os.environ.get("SEARCH_TEST_PROJECT", Path(__file__).resolve().parents[1])).resolve()
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
 ]
 HOME_BUDGET = 200_000  # bytes, gzip-compressed, search index excluded
 FIXED_QUERIES = [
-    "格差", "デジタル格差", "デジタル化", "除雪", "若者の流出", "IT人材", "子育て",
-    "マイナンバー", "公共交通", "カーボンニュートラル", "ワーケーション",
+    "格差",
+    "デジタル格差",
+    "デジタル化",
+    "除雪",
+    "若者の流出",
+    "IT人材",
+    "子育て",
+    "マイナンバー",
+    "公共交通",
+    "カーボンニュートラル",
+    "ワーケーション",
 ]
 NONSENSE = ["ぴよぷにゅ", "量子猫型ロボット", "ドーナツ盛岡", "xyzzyq"]
 JA = "\u3005\u3040-\u309f\u30a0-\u30ff\u4e00-\u9fff"
@@ -83,14 +97,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """Build the project once and serve it on 127.0.0.1 from a thread."""
     out = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-q", "-f",
-         str(PROJECT / "mkdocs.yml"), "-d", str(out)],
-        check=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(PROJECT / "mkdocs.yml"), "-d", str(out)],
+        check=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     index = json.loads((out / "search" / "search_index.json").read_text("utf-8"))
     sections = [
-        Section(d["location"], _plain(d.get("title", "") + " " + d.get("text", "")))
-        for d in index["docs"]
+        Section(d["location"], _plain(d.get("title", "") + " " + d.get("text", ""))) for d in index["docs"]
     ]
     handler = functools.partial(_QuietHandler, directory=str(out))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -104,7 +117,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 class _QuietHandler(SimpleHTTPRequestHandler):
     """Static file handler without request logging."""
 
-    def log_message(self, *args: object) -> None:  # noqa: D102
+    def log_message(self, *args: object) -> None:
         pass
 
 
@@ -145,9 +158,7 @@ def page(browser: Browser, site: Site, outside: list[str]) -> Iterator[Page]:
 
 
 def _translations(page: Page) -> dict[str, str]:
-    return page.evaluate(
-        "JSON.parse(document.getElementById('__config').textContent).translations"
-    )
+    return page.evaluate("JSON.parse(document.getElementById('__config').textContent).translations")
 
 
 @dataclass
@@ -167,9 +178,7 @@ class Result:
         the compound's words are adjacent is not always in the snippet.
         """
         q = query.lower()
-        return self.covered[i] or (
-            bool(self.marks[i]) and all(set(m) & set(q) for m in self.marks[i])
-        )
+        return self.covered[i] or (bool(self.marks[i]) and all(set(m) & set(q) for m in self.marks[i]))
 
 
 _READ_RESULTS = """
@@ -229,13 +238,17 @@ def search(page: Page, site: Site, query: str) -> Result:
     page.keyboard.press("End")
     page.wait_for_function(
         "t => document.querySelector('.md-search-result__meta').textContent.trim() !== t",
-        arg=t["search.result.placeholder"], timeout=10_000,
+        arg=t["search.result.placeholder"],
+        timeout=10_000,
     )
     page.wait_for_timeout(30)
     rows = page.evaluate(_READ_RESULTS, [query, site.url])
     return Result(
-        [r[0] for r in rows], [r[3] for r in rows], [r[4] for r in rows],
-        [r[1] for r in rows], [r[2] for r in rows],
+        [r[0] for r in rows],
+        [r[3] for r in rows],
+        [r[4] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
     )
 
 
@@ -256,8 +269,7 @@ def check(page: Page, site: Site, query: str, level: str = "section") -> str | N
         top = [i for i, g in enumerate(res.groups) if g < 3 and res.visible[i]]
     else:
         pages = {h.split("#")[0] for h in holders}
-        groups = {g for i, g in enumerate(res.groups)
-                  if g < 3 and res.locations[i].split("#")[0] in pages}
+        groups = {g for i, g in enumerate(res.groups) if g < 3 and res.locations[i].split("#")[0] in pages}
         top = [i for i, g in enumerate(res.groups) if g in groups]
     hits = [i for i in top if res.locations[i] in holders]
     if not hits:
@@ -289,7 +301,7 @@ def extracted_queries(site: Site) -> dict[str, list[str]]:
         run = rnd.choice(runs)
         n = rnd.randint(2, 5)
         i = rnd.randrange(0, len(run) - n + 1)
-        subs.add(run[i:i + n])
+        subs.add(run[i : i + n])
     out["random substring"] = sorted(subs)
     return out
 
@@ -316,8 +328,10 @@ def test_extracted_queries(page: Page, site: Site) -> None:
             elif check(page, site, q, level="section") is not None:
                 strict_misses += 1
     report = {k: f"{len(v)} failed" for k, v in failures.items()}
-    print(f"extracted queries: {total}, page-level failures: {report}, "
-          f"section-level misses: {strict_misses + sum(map(len, failures.values()))}")
+    print(
+        f"extracted queries: {total}, page-level failures: {report}, "
+        f"section-level misses: {strict_misses + sum(map(len, failures.values()))}"
+    )
     assert not failures, json.dumps(failures, ensure_ascii=False, indent=1)
 
 
@@ -342,11 +356,10 @@ def test_home_page_weight(browser: Browser, site: Site) -> None:
     ctx = browser.new_context()
     pg = ctx.new_page()
     sizes: dict[str, int] = {}
+
     def record(response: Response) -> None:
-        try:
+        with contextlib.suppress(PlaywrightError):  # redirects and aborted requests have no body
             sizes[response.url] = len(gzip.compress(response.body(), 6))
-        except Exception:  # redirects and aborted requests have no body
-            pass
 
     pg.on("response", record)
     pg.goto(site.url)
