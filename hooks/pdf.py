@@ -6,6 +6,8 @@ plugin is configured; PDF rendering itself stays opt-in (ENABLE_PDF_EXPORT=1).
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 from mkdocs.utils import get_build_datetime
 from mkdocs_to_pdf.plugin import WithPdfPlugin
+from pypdf import PdfReader
 
 PLUGIN_NAME = "to-pdf"
 DOCUMENT_LANG = "ja"
@@ -77,3 +80,37 @@ def finalize_html(html: str, *, title: str) -> str:
             for meta in head.find_all("meta", attrs={"name": name}):
                 meta["content"] = stamp  # plugin writes now(); honour SOURCE_DATE_EPOCH
     return str(soup)
+
+
+# The home page says how long and how large the PDF is; it only exists after the plugin's on_post_build.
+PDF_META_SLOT = '<span class="sd-pdf-meta"></span>'
+PDF_BUTTON_HTML = re.compile(r'<a class="md-header-nav__button md-icon"[^>]*>.*?</a>', re.DOTALL)
+HEADER_END = re.compile(r"</nav>\s*</header>")
+PDF_BUTTON = re.compile(r'(<a class="md-header-nav__button md-icon" href="[^"]*") title="PDF"')
+PDF_BUTTON_LABEL = r'\1 title="議会配付用 PDF（A4）" aria-label="議会配付用 PDF（A4）をダウンロード"'
+
+
+@event_priority(-100)
+def on_post_build(config: MkDocsConfig) -> None:
+    """After the PDF is written: label the plugin's header button, say the PDF's length and size on the home
+    page, and drop the stylesheet that the plugin copies next to the PDF."""
+    plugin = _plugin(config)
+    if plugin is None or not plugin.enabled:
+        return
+    site = Path(config.site_dir)
+    pdf = site / plugin.config["output_path"]
+    (pdf.parent / "styles.scss").unlink(missing_ok=True)
+    pages = len(PdfReader(pdf).pages)
+    size_kb = round(pdf.stat().st_size / 1024)
+    meta = f"（A4・{pages} ページ・{size_kb:,} KB）"
+    html_pages = {page: page.read_text(encoding="utf-8") for page in site.rglob("*.html")}
+    button = next((m.group(0) for html in html_pages.values() if (m := PDF_BUTTON_HTML.search(html))), None)
+    for page, html in html_pages.items():
+        # The plugin adds its header button only to the pages it puts in the PDF: add it to the others too.
+        if button and not PDF_BUTTON_HTML.search(html):
+            here = re.sub(r'href="[^"]*"', f'href="{os.path.relpath(pdf, page.parent)}"', button, count=1)
+            html = HEADER_END.sub(lambda end, here=here: here + end.group(0), html, count=1)
+        # The button is an icon titled "PDF": give it a Japanese accessible name.
+        labelled = PDF_BUTTON.sub(PDF_BUTTON_LABEL, html).replace(PDF_META_SLOT, meta)
+        if labelled != html_pages[page]:
+            page.write_text(labelled, encoding="utf-8")

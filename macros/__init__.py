@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import posixpath
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from mkdocs.exceptions import PluginError
 
 from .loader import DataError, load_file
 from .model import Strategy, parse
-from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages
+from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages, url_of
 from .render import render_page, render_template
 
 DATA_FILE = "data/strategy.yaml"
@@ -55,7 +56,19 @@ def document_page(env: Any) -> str:
 def site_page(env: Any, template: str, **extra: Any) -> str:
     """Macro: a page-level template (home, about pages) rendered from the model."""
     src = env.page.file.src_uri
-    return render_template(template, env.variables["strategy"], Links(src, env.variables["anchors"]), **extra)
+    links = Links(src, env.variables["anchors"])
+    return render_template(template, env.variables["strategy"], links, pdf=pdf_link(env.conf, src), **extra)
+
+
+def pdf_link(config: Any, src: str) -> str | None:
+    """A link to the council PDF when this build writes it (the to-pdf plugin's `enabled_if_env` is 1)."""
+    plugin = config.plugins.get("to-pdf")
+    if plugin is None:
+        return None
+    name = plugin.config.get("enabled_if_env")
+    if name and os.environ.get(name) != "1":
+        return None
+    return posixpath.relpath(plugin.config["output_path"], url_of(src) or ".")
 
 
 def pdf_cover(strategy: Strategy, site_url: str) -> dict[str, str]:

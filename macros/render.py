@@ -116,6 +116,6 @@ def render_page(strategy: Strategy, page: Page, links: Links) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def render_template(name: str, strategy: Strategy, links: Links, **extra: Any) -> str:
+def render_template(name: str, strategy: Strategy, links: Links, pdf: str | None = None, **extra: Any) -> str:
     """Render a page-level template (home page, about pages) from the model."""
-    return ENV.get_template(name).render(s=strategy, links=links, **extra) + "\n"
+    return ENV.get_template(name).render(s=strategy, links=links, pdf=pdf, **extra) + "\n"

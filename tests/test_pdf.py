@@ -430,3 +430,19 @@ def test_text_inside_margins(built_pdf: Build) -> None:
                 word.text,
                 box,
             )
+
+
+def test_every_page_offers_the_pdf(built_pdf: Build) -> None:
+    """Each HTML page links the PDF from its header with a Japanese name; the home page says pages and size."""
+    pages = [p for p in built_pdf.site.rglob("*.html") if p.name != "404.html"]
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        button = soup.select_one("a.md-header-nav__button[href$='pdf/strategy.pdf']")
+        assert isinstance(button, Tag), page
+        assert button["aria-label"] == "議会配付用 PDF（A4）をダウンロード"
+        assert (page.parent / str(button["href"])).resolve() == built_pdf.pdf.resolve()
+    home = BeautifulSoup((built_pdf.site / "index.html").read_text(encoding="utf-8"), "html.parser")
+    count = len(PdfReader(built_pdf.pdf).pages)
+    size_kb = round(built_pdf.pdf.stat().st_size / 1024)
+    assert f"（A4・{count} ページ・{size_kb:,} KB）" in home.select_one(".sd-pdf").get_text()
+    assert not (built_pdf.pdf.parent / "styles.scss").exists()
