@@ -594,6 +594,44 @@ class Strategy(Model):
         """The remarks that name this item as responding to them."""
         return [r for r in self.remarks if item_id in r.addressed_by]
 
+    @property
+    def summary_themes(self) -> list[Theme]:
+        """The themes of the remarks summary, in document order."""
+        return [t for block in self.blocks(RemarkSummaryBlock) for t in block.themes]
+
+    def points_naming(self, remark_id: str) -> list[SummaryPoint]:
+        """The summary points that condense this remark."""
+        return [p for t in self.summary_themes for p in t.points if remark_id in p.remarks]
+
+    def remarks_of_theme(self, theme: Theme) -> list[Remark]:
+        """The remarks that a theme's points name, in the remarks' own order."""
+        named = {r for p in theme.points for r in p.remarks}
+        return [r for r in self.remarks if r.id in named]
+
+    @property
+    def unsummarised_remarks(self) -> list[Remark]:
+        """The remarks that no point of the summary names."""
+        named = {r for t in self.summary_themes for p in t.points for r in p.remarks}
+        return [r for r in self.remarks if r.id not in named]
+
+    def describe(self, item_id: str) -> str:
+        """A reader's name for an item: its kind and its title, e.g. 行動指針「…」."""
+        item = self.get(item_id)
+        kind, attribute = _DESCRIBED[type(item)]
+        return f"{KIND_NAMES[kind]}「{getattr(item, attribute)}」"
+
+
+# How `Strategy.describe` names each kind of item that a remark may point to: (kind, title attribute).
+_DESCRIBED: dict[type[BaseModel], tuple[str, str]] = {
+    Concept: ("concept", "label"),
+    Goal: ("goal", "title"),
+    Viewpoint: ("viewpoint", "name"),
+    Guideline: ("guideline", "title"),
+    Solution: ("solution", "text"),
+    Issue: ("issue", "text"),
+    Remark: ("remark", "text"),
+}
+
 
 def _items_with_id(node: Any) -> Iterator[Any]:
     if isinstance(node, BaseModel):

@@ -1,0 +1,333 @@
+"""Beyond the document: permalinks, remarks ↔ strategy traceability, the structure diagram, the version.
+
+Expected values come from the model's own fields (not from the helpers the templates use), read back from a
+real build with BeautifulSoup; the copy-link button and the small-screen and dark layouts run in Chromium.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import re
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+
+from macros.model import Strategy
+from macros.pages import Links, all_pages, anchor_pages, url_of
+from macros.render import render_page
+from tests.conftest import DATA, build_site, copy_project
+
+REMARKS_PAGE = "revision/remarks/index.html"
+STRUCTURE_PAGE = "guidelines/viewpoint-guidelines/index.html"
+NOT_STATED = "資料には、この指摘への対応は記載されていません。"
+UNSUMMARISED = "要約に対応する記載がないご指摘"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def read_pages(site: Path) -> dict[str, BeautifulSoup]:
+    """Every HTML page of a built site, by path."""
+    return {
+        str(p.relative_to(site)): BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+        for p in site.rglob("*.html")
+        if p.name != "404.html"
+    }
+
+
+@pytest.fixture(scope="module")
+def soups(site: Path) -> dict[str, BeautifulSoup]:
+    return read_pages(site)
+
+
+def kinds(strategy: Strategy) -> dict[str, list[str]]:
+    """The ids of the six kinds of item a reader cites, straight from the model's fields."""
+    fw = strategy.framework
+    return {
+        "goal": [g.id for g in fw.goals],
+        "viewpoint": [v.id for v in fw.viewpoints],
+        "guideline": [g.id for g in fw.guidelines],
+        "solution": [s.id for v in fw.viewpoints for s in v.solutions],
+        "issue": [i.id for v in fw.viewpoints for c in v.categories for i in c.issues],
+        "remark": [r.id for r in strategy.remarks],
+    }
+
+
+def fragments(tag: Tag, selector: str = "a[href]") -> list[str]:
+    """The fragments (#id) of the links inside a tag, in order."""
+    return [a["href"].partition("#")[2] for a in tag.select(selector)]
+
+
+def text(tag: Tag) -> str:
+    return re.sub(r"\s+", "", tag.get_text())
+
+
+def plain(value: str) -> str:
+    return re.sub(r"\s+", "", value.replace("**", ""))
+
+
+# --- permalinks ---------------------------------------------------------------------------------------------
+
+
+def test_every_item_of_six_kinds_has_an_id_badge_on_its_anchor(strategy: Strategy, soups):
+    badges: dict[str, list[tuple[str, Tag]]] = {}
+    for name, soup in soups.items():
+        for a in soup.select("article a.sd-id"):
+            badges.setdefault(a.get_text(strip=True), []).append((name, a))
+    for kind, ids in kinds(strategy).items():
+        assert ids, kind
+        for item_id in ids:
+            found = badges.get(item_id, [])
+            assert len(found) == 1, (kind, item_id, len(found))
+            name, badge = found[0]
+            assert badge["href"] == f"#{item_id}", (kind, item_id)
+            assert soups[name].find(id=item_id) is not None, (kind, item_id)
+            assert badge.get("aria-label"), (kind, item_id)
+
+
+def test_each_id_is_one_anchor_across_the_site(strategy: Strategy, soups):
+    where: dict[str, list[str]] = {}
+    for name, soup in soups.items():
+        for element in soup.select("[id]"):
+            where.setdefault(element["id"], []).append(name)
+    expected = anchor_pages(strategy)
+    for item_id in (i for ids in kinds(strategy).values() for i in ids):
+        assert where.get(item_id) == [url_of(expected[item_id]) + "index.html"], item_id
+
+
+def test_anchor_ids_do_not_depend_on_page_paths(strategy: Strategy):
+    """Render every page as if all pages were renamed: the same anchors, equal to the model's ids."""
+
+    def anchors(rename: bool) -> list[list[str]]:
+        where = anchor_pages(strategy)
+        if rename:
+            where = {i: f"renamed/{path.replace('/', '-')}" for i, path in where.items()}
+        out = []
+        for page in all_pages(strategy):
+            here = where.get(page.section.id, page.path)
+            html = BeautifulSoup(render_page(strategy, page, Links(here, where)), "html.parser")
+            out.append([e["id"] for e in html.select("[id]")])
+        return out
+
+    original, renamed = anchors(False), anchors(True)
+    assert original == renamed
+    every = {i for ids in original for i in ids}
+    assert {i for ids in kinds(strategy).values() for i in ids} <= every
+
+
+# --- remarks ↔ strategy ------------------------------------------------------------------------------------
+
+
+def summary_themes(strategy: Strategy) -> list:
+    from macros.model import RemarkSummaryBlock
+
+    return [t for b in strategy.blocks(RemarkSummaryBlock) for t in b.themes]
+
+
+def test_remarks_are_grouped_by_the_summary_themes(strategy: Strategy, soups):
+    groups = soups[REMARKS_PAGE].select_one(".sd-remark-groups")
+    assert groups is not None
+    terms, values = groups.select("dl > dt"), groups.select("dl > dd")
+    themes = summary_themes(strategy)
+    assert len(terms) == len(values) == len(themes) + 1
+    order = [r.id for r in strategy.remarks]
+    named: set[str] = set()
+    for theme, dt, dd in zip(themes, terms[:-1], values[:-1], strict=True):
+        members = {r for p in theme.points for r in p.remarks}
+        named |= members
+        assert text(dt).startswith(plain(theme.title)), theme.id
+        assert fragments(dt) == [theme.id]
+        assert fragments(dd) == [r for r in order if r in members], theme.id
+    rest = [r for r in order if r not in named]
+    assert rest, "the real data has remarks that no summary point names"
+    assert UNSUMMARISED in text(terms[-1])
+    assert fragments(values[-1]) == rest
+    assert sorted(i for dd in values for i in fragments(dd)) == sorted(order)
+
+
+def test_each_remark_row_links_back_to_its_summary_points(strategy: Strategy, soups):
+    soup = soups[REMARKS_PAGE]
+    points = [p for t in summary_themes(strategy) for p in t.points]
+    assert len(soup.select(".sd-remarks tbody tr")) == len(strategy.remarks)
+    for remark in strategy.remarks:
+        row = soup.find("tr", id=remark.id)
+        expected = [p.id for p in points if remark.id in p.remarks]
+        assert [f for s in row.select(".sd-trace-summary") for f in fragments(s)] == expected, remark.id
+
+
+def test_remarks_without_a_stated_response_say_so(strategy: Strategy, soups):
+    soup = soups[REMARKS_PAGE]
+    silent = [r for r in strategy.remarks if not r.addressed_by and not r.response]
+    assert silent, "the source states no response for most remarks"
+    for remark in strategy.remarks:
+        row = soup.find("tr", id=remark.id)
+        assert (NOT_STATED in row.get_text()) == (remark in silent), remark.id
+
+
+def test_addressed_by_links_both_ways(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    data = project / "data" / "strategy.yaml"
+    source = DATA.read_text(encoding="utf-8")
+    marker = "id: remark-02\n"
+    start = source.index(marker)
+    page_line = source.index("page: ", start)
+    indent = source[source.rindex("\n", 0, page_line) + 1 : page_line]
+    end = source.index("\n", page_line) + 1
+    data.write_text(source[:end] + f"{indent}addressed_by: [life-1]\n" + source[end:], encoding="utf-8")
+    soups = read_pages(build_site(project, tmp_path / "site"))
+
+    row = soups[REMARKS_PAGE].find("tr", id="remark-02")
+    addressed = row.select_one(".sd-trace-addressed")
+    assert addressed is not None and NOT_STATED not in row.get_text()
+    link = addressed.select_one("a")
+    assert link["href"] == "../../guidelines/viewpoint-guidelines/#life-1"
+    assert "やさしいデジタル化を目指す" in link.get_text()
+    guidelines = soups[STRUCTURE_PAGE]
+    trace = guidelines.find(id="life-1").select_one(".sd-trace")
+    assert trace is not None and [a["href"] for a in trace.select("a")] == [
+        "../../revision/remarks/#remark-02"
+    ]
+    others = [g for g in guidelines.select(".sd-guidelines > li") if g.get("id") != "life-1"]
+    assert others and not any(g.select(".sd-trace") for g in others)
+
+
+def test_guidelines_list_no_remarks_when_none_name_them(strategy: Strategy, soups):
+    addressed = {i for r in strategy.remarks for i in r.addressed_by}
+    for guideline in strategy.framework.guidelines:
+        item = next(s.find(id=guideline.id) for s in soups.values() if s.find(id=guideline.id))
+        assert bool(item.select(".sd-trace")) == (guideline.id in addressed), guideline.id
+
+
+# --- structure diagram ---------------------------------------------------------------------------------------
+
+
+def test_structure_diagram_equals_the_model(strategy: Strategy, soups):
+    figure = soups[STRUCTURE_PAGE].select_one(".sd-structure")
+    concept = strategy.adopted_concept
+    root = figure.select_one(".sd-structure-concept")
+    assert fragments(root) == [concept.id] and plain(concept.motto) in text(root)
+    goals = figure.select("ol.sd-structure-goals > li")
+    assert len(goals) == len(strategy.framework.goals)
+    for goal, li in zip(strategy.framework.goals, goals, strict=True):
+        viewpoint = next(v for v in strategy.framework.viewpoints if v.goal == goal.id)
+        guidelines = [g for g in strategy.framework.guidelines if g.viewpoint == viewpoint.id]
+        assert fragments(li.select_one(".sd-structure-goal")) == [goal.id]
+        assert plain(goal.title) in text(li.select_one(".sd-structure-goal"))
+        assert fragments(li.select_one(".sd-structure-viewpoint")) == [viewpoint.id]
+        assert fragments(li.select_one(".sd-structure-guidelines")) == [g.id for g in guidelines]
+        assert [text(a) for a in li.select(".sd-structure-guidelines a")] == [
+            plain(g.title) for g in guidelines
+        ]
+        assert fragments(li.select_one(".sd-structure-solutions")) == [s.id for s in viewpoint.solutions]
+        assert [text(a) for a in li.select(".sd-structure-solutions a")] == [
+            plain(s.text) for s in viewpoint.solutions
+        ]
+        for group in li.select("ol, ul"):
+            label = li.find(id=group["aria-labelledby"])
+            assert label is not None and label.get_text(strip=True) in ("行動指針", "解決方法")
+
+
+# --- version ---------------------------------------------------------------------------------------------------
+
+
+def test_current_version_in_every_footer_and_on_the_cover(strategy: Strategy, soups):
+    from macros import pdf_cover
+
+    version = f"第{strategy.meta.version}版"
+    assert version in pdf_cover(strategy, "")["version"]
+    for name, soup in soups.items():
+        footer = soup.select_one("footer .md-copyright")
+        assert footer is not None and version in footer.get_text(), name
+        link = footer.select_one(".sd-version a")
+        assert link is not None, name
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(name), link["href"]))
+        assert target == "about/revisions", (name, target)
+
+
+# --- in the browser --------------------------------------------------------------------------------------------
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(site: Path) -> Iterator[str]:
+    """The built site on 127.0.0.1."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator:
+    """Debian's Chromium through Playwright, closed at the end of this module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+def test_copy_link_button_copies_the_full_url(chromium, served: str):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.rstrip("/"))
+    page = context.new_page()
+    page.goto(served + "revision/remarks/")
+    badges = page.locator("article a.sd-id").count()
+    assert badges > 27 and page.locator("article a.sd-id + button.sd-copy").count() == badges
+    button = page.locator('a.sd-id[href="#remark-13"] + button.sd-copy')
+    assert "リンクをコピー" in button.get_attribute("aria-label")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('sd-copy-status')?.textContent === 'コピーしました'")
+    assert page.evaluate("navigator.clipboard.readText()") == f"{served}revision/remarks/#remark-13"
+    assert page.get_attribute("#sd-copy-status", "aria-live") == "polite"
+    page.emulate_media(media="print")
+    assert not button.is_visible() and page.locator('a.sd-id[href="#remark-13"]').is_visible()
+    context.close()
+
+
+_CONTRAST = """
+() => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number)
+  const lum = ([r, g, b]) => [r, g, b].map(v => v / 255)
+    .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0)
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor)
+      if (c.length === 3 || c[3] > 0) return c.slice(0, 3)
+    }
+    return [255, 255, 255]
+  }
+  let worst = 21
+  for (const el of document.querySelectorAll(".sd-structure *")) {
+    if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue
+    const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))]
+    worst = Math.min(worst, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05))
+  }
+  return worst
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_structure_fits_a_small_screen_and_is_legible(chromium, served: str, scheme: str):
+    context = chromium.new_context(viewport={"width": 375, "height": 800}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(served + "guidelines/viewpoint-guidelines/")
+    expected = "slate" if scheme == "dark" else "default"
+    assert page.get_attribute("body", "data-md-color-scheme") == expected
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    box = page.locator(".sd-structure").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    assert page.evaluate(_CONTRAST) >= 4.5
+    context.close()
