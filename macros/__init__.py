@@ -7,6 +7,7 @@ invalid data stops the build there with every problem listed, and no site is pro
 from __future__ import annotations
 
 import functools
+import html
 import os
 import posixpath
 from pathlib import Path
@@ -29,16 +30,21 @@ def load_strategy(path: str, mtime_ns: int) -> Strategy:
     return parse(load_file(path))
 
 
+def theme_text(text: str) -> str:
+    """Text from the data for MkDocs settings that the theme prints without escaping (titles, copyright)."""
+    return html.escape(text, quote=True)
+
+
 def build_nav(strategy: Strategy) -> list[Any]:
-    """The navigation, mirroring the document's chapters; titles come from the data."""
+    """The navigation, mirroring the document's chapters; every title comes from the data, escaped."""
     nav: list[Any] = [{"ホーム": HOME}]
     for page in chapter_pages(strategy):
+        title = theme_text(page.section.heading)
         if page.children:
-            nav.append(
-                {page.section.heading: [page.path, *({c.section.heading: c.path} for c in page.children)]}
-            )
+            children = [{theme_text(c.section.heading): c.path} for c in page.children]
+            nav.append({title: [{title: page.path}, *children]})
         else:
-            nav.append({page.section.heading: page.path})
+            nav.append({title: page.path})
     nav.append({"このサイトについて": [{title: path} for path, title in ABOUT_PAGES]})
     return nav
 
@@ -71,6 +77,11 @@ def pdf_link(config: Any, src: str) -> str | None:
     return posixpath.relpath(plugin.config["output_path"], url_of(src) or ".")
 
 
+def edition(strategy: Strategy) -> str:
+    """The current version as the site footer and the PDF cover show it, e.g. 第1.0版（案）."""
+    return f"第{strategy.meta.version}版（{strategy.meta.status}）"
+
+
 def pdf_cover(strategy: Strategy, site_url: str) -> dict[str, str]:
     """The values that the PDF cover template (docs/overrides/pdf/cover.html) shows."""
     meta = strategy.meta
@@ -80,7 +91,7 @@ def pdf_cover(strategy: Strategy, site_url: str) -> dict[str, str]:
         "subtitle": meta.document,
         "date": f"{meta.date.year}年{meta.date.month}月{meta.date.day}日",
         "publisher": meta.organisation,
-        "version": f"第{meta.version}版（{meta.status}）",
+        "version": edition(strategy),
         "url": site_url or "",
         "licence": f"{meta.licence.name} {meta.licence.url}",
         "attribution": meta.licence.attribution,
@@ -100,9 +111,10 @@ def define_env(env: Any) -> None:
     env.variables["strategy"] = strategy
     env.variables["meta"] = strategy.meta
     env.variables["anchors"] = anchor_pages(strategy)
-    env.conf["site_name"] = strategy.meta.title
-    env.conf["copyright"] = f"{strategy.meta.organisation} ／ {strategy.meta.licence.name}"
+    env.conf["site_name"] = theme_text(strategy.meta.title)
+    env.conf["copyright"] = theme_text(f"{strategy.meta.organisation} ／ {strategy.meta.licence.name}")
     env.conf["nav"] = build_nav(strategy)
+    env.conf["extra"]["edition"] = edition(strategy)  # escaped by the footer partial
     env.conf["extra"]["pdf_cover"] = pdf_cover(strategy, env.conf.get("site_url") or "")
     env.macro(functools.partial(document_page, env), "document_page")
     env.macro(functools.partial(site_page, env), "site_page")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).parent / "templates"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _EMPHASIS = re.compile(r"\*\*(.+?)\*\*")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|:~^=$])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown can escape
 
 
 def inline(text: str) -> Markup:

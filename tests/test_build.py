@@ -102,13 +102,23 @@ def test_injection_is_shown_as_text(tmp_path: Path):
     text = TEXT.replace("title: やさしいデジタル化を目指す", f"title: '{evil}'", 1)
     text = text.replace("- 都市部と地方との経済格差の拡大", f"- '<img src=x onerror=alert(2)>{evil}'", 1)
     text = text.replace("title: 国内事情", "title: '# not a heading {#evil}'", 1)
+    # Values that reach the theme's own templates (site name, footer, navigation, PDF cover) too.
+    text = text.replace(
+        "  title: 盛岡市デジタル化によるまちづくり推進戦略", "  title: '盛岡市<b id=evil-title>x</b>'", 1
+    )
+    text = text.replace("  organisation: 盛岡市", "  organisation: '盛岡市<i id=evil-org>x</i>'", 1)
+    text = text.replace("  status: 案", "  status: '案<u id=evil-status>x</u>'", 1)
+    text = text.replace("title: 本戦略骨子のリバイズ", "title: '本戦略<s id=evil-nav>x</s>'", 1)
     data.write_text(text, encoding="utf-8")
     site = build_site(project, tmp_path / "site")
     for name, soup in pages(site).items():
         for script in soup.find_all("script"):
             assert "alert" not in script.get_text(), name
         assert not soup.find("img", src="x"), name
-        assert not soup.find(id="evil"), name
+        title = str(soup.title.decode_contents()) if soup.title else ""
+        assert "<" not in title, (name, title)  # the browser decodes entities in <title>; a raw tag could close it
+        for evil_id in ("evil", "evil-title", "evil-org", "evil-status", "evil-nav"):
+            assert not soup.find(id=evil_id), (name, evil_id)
     guidelines = pages(site)["guidelines/viewpoint-guidelines/index.html"].get_text()
     assert evil in guidelines
     background = pages(site)["revision/concept-and-goals/index.html"].get_text()
