@@ -547,11 +547,24 @@ class Strategy(Model):
     chapters: list[Section] = Field(min_length=1, description="本文の章")
 
     _by_id: dict[str, Any] = PrivateAttr(default_factory=dict)
+    # Look-ups the templates make once per item, indexed once (a walk per call grew with the square of the data).
+    _remarks: list[Remark] = PrivateAttr(default_factory=list)
+    _themes: list[Theme] = PrivateAttr(default_factory=list)
+    _points_naming: dict[str, list[SummaryPoint]] = PrivateAttr(default_factory=dict)
+    _addressed_by: dict[str, list[Remark]] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:
-        """Index every item with an id."""
+        """Index every item with an id, the remarks and the summary's themes."""
         for item in _items_with_id(self):
             self._by_id[item.id] = item
+        self._remarks = [r for block in self.blocks(RemarksBlock) for r in block.items]
+        self._themes = [t for block in self.blocks(RemarkSummaryBlock) for t in block.themes]
+        for point in (p for t in self._themes for p in t.points):
+            for remark_id in dict.fromkeys(point.remarks):
+                self._points_naming.setdefault(remark_id, []).append(point)
+        for remark in self._remarks:
+            for item_id in dict.fromkeys(remark.addressed_by):
+                self._addressed_by.setdefault(item_id, []).append(remark)
 
     def get(self, item_id: str) -> Any:
         """The item with this id."""
@@ -588,31 +601,31 @@ class Strategy(Model):
     @property
     def remarks(self) -> list[Remark]:
         """All remarks."""
-        return [r for block in self.blocks(RemarksBlock) for r in block.items]
+        return list(self._remarks)
 
     def remarks_addressed_by(self, item_id: str) -> list[Remark]:
         """The remarks that name this item as responding to them."""
-        return [r for r in self.remarks if item_id in r.addressed_by]
+        return list(self._addressed_by.get(item_id, ()))
 
     @property
     def summary_themes(self) -> list[Theme]:
         """The themes of the remarks summary, in document order."""
-        return [t for block in self.blocks(RemarkSummaryBlock) for t in block.themes]
+        return list(self._themes)
 
     def points_naming(self, remark_id: str) -> list[SummaryPoint]:
         """The summary points that condense this remark."""
-        return [p for t in self.summary_themes for p in t.points if remark_id in p.remarks]
+        return list(self._points_naming.get(remark_id, ()))
 
     def remarks_of_theme(self, theme: Theme) -> list[Remark]:
         """The remarks that a theme's points name, in the remarks' own order."""
         named = {r for p in theme.points for r in p.remarks}
-        return [r for r in self.remarks if r.id in named]
+        return [r for r in self._remarks if r.id in named]
 
     @property
     def unsummarised_remarks(self) -> list[Remark]:
         """The remarks that no point of the summary names."""
-        named = {r for t in self.summary_themes for p in t.points for r in p.remarks}
-        return [r for r in self.remarks if r.id not in named]
+        named = {r for t in self._themes for p in t.points for r in p.remarks}
+        return [r for r in self._remarks if r.id not in named]
 
     def describe(self, item_id: str) -> str:
         """A reader's name for an item: its kind and its title, e.g. 行動指針「…」."""
