@@ -16,7 +16,11 @@ from .render import block_anchors
 
 HOME = "index.md"
 # Pages about the site rather than the document: (path, title). Their text lives in docs/.
-ABOUT_PAGES = (("about/open-data.md", "オープンデータ"), ("about/revisions.md", "改訂履歴"))
+ABOUT_PAGES = (
+    ("about/open-data.md", "オープンデータ"),
+    ("about/revisions.md", "改訂履歴"),
+    ("about/accessibility.md", "アクセシビリティ"),
+)
 
 
 @dataclass(frozen=True)
