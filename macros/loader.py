@@ -63,6 +63,24 @@ def _mark(node: Node) -> tuple[int, int]:
 
 
 _scalar_loader = yaml.SafeLoader("")
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML was built with it
+
+
+def _compose_fast(text: str) -> Node | None:
+    """Compose with libyaml, ten times faster than pure Python, when the text is clean YAML.
+
+    Returns None when libyaml is missing or the text has a tag, an anchor, an alias or an error: the pure-Python
+    path then finds every problem with its own messages. Node values, tags and marks are the same either way.
+    """
+    if _FAST_LOADER is None:
+        return None
+    try:
+        refused = (yaml.TagToken, yaml.AnchorToken, yaml.AliasToken)
+        if any(isinstance(token, refused) for token in yaml.scan(text, Loader=_FAST_LOADER)):
+            return None
+        return yaml.compose(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return None
 
 
 def load_text(text: str, path: str = "data/strategy.yaml") -> Loaded:
@@ -76,8 +94,9 @@ def load_text(text: str, path: str = "data/strategy.yaml") -> Loaded:
     def problem(at: tuple[int, int], message: str) -> None:
         problems.append(Problem(at[0], at[1], message, path))
 
+    root = _compose_fast(text)
     try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        for token in yaml.scan(text, Loader=yaml.SafeLoader) if root is None else ():
             at = (token.start_mark.line + 1, token.start_mark.column + 1)
             if isinstance(token, yaml.TagToken):
                 problem(at, "YAML のタグ（! で始まる指定）は使えません。値だけを書いてください。")
@@ -86,7 +105,8 @@ def load_text(text: str, path: str = "data/strategy.yaml") -> Loaded:
                     at,
                     "YAML のアンカー（&）と別名（*）は使えません。同じ内容でも、その場所に書いてください。",
                 )
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if root is None:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = (mark.line + 1, mark.column + 1) if mark else (1, 1)
