@@ -112,6 +112,11 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
+# Transitions and animations off, so that what is measured (colours, rings) is the final state at once.
+_NO_TRANSITIONS = """document.addEventListener("DOMContentLoaded", () => document.head.insertAdjacentHTML("beforeend",
+  "<style>*, ::before, ::after { transition: none !important; animation: none !important }</style>"))"""
+
+
 def open_page(browser: Browser, base_url: str, width: int, scheme: str, requests: list[str]) -> Page:
     """A page in a fresh context that records every request and aborts any that leaves the server."""
     ctx = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)  # type: ignore[arg-type]
@@ -124,6 +129,7 @@ def open_page(browser: Browser, base_url: str, width: int, scheme: str, requests
         )()
 
     ctx.route("**/*", guard)
+    ctx.add_init_script(_NO_TRANSITIONS)
     page = ctx.new_page()
     page.on("request", lambda r: requests.append(r.url))
     return page
@@ -213,7 +219,7 @@ def scan(browser: Browser, base_url: str, pages: list[str]) -> Scan:
         tab.goto(base_url, wait_until="load")
         if width < 1000:
             tab.click("label.md-header__button[for=__drawer]")
-            tab.wait_for_timeout(300)  # the drawer slides in
+            assert tab.evaluate("document.getElementById('__drawer').checked"), "the drawer did not open"
             out.violations += run_axe(tab, f"{name} {width} drawer")[1]
             tab.reload(wait_until="load")
         search_results(tab)
@@ -283,11 +289,9 @@ _CONTROLS = """() => {
   return all.filter(shown).map((e, i) => { e.dataset.kb = i; return describe(e) })
 }"""
 
-# Helpers installed in the page (transitions off, so that styles are final at once): the element's ring (for Material's hidden palette radios: the shown label's),
+# Helpers installed in the page: the element's ring (for Material's hidden palette radios: the shown label's),
 # and the colour behind it, composed from the backgrounds of the element found just outside the ring.
 _HELPERS = """
-document.addEventListener("DOMContentLoaded", () => document.head.insertAdjacentHTML("beforeend",
-  "<style>*, ::before, ::after { transition: none !important; animation: none !important }</style>"))
 window.ringOf = e => e.matches(".md-option") ? e.parentElement.querySelector("label:not([hidden])") : e
 window.rgba = s => (s.match(/[\\d.]+/g) || [0, 0, 0, 0]).map(Number).concat([1]).slice(0, 4)
 window.behind = e => {
