@@ -53,7 +53,7 @@ def document_page(env: Any) -> str:
     """Macro: the Markdown of the current document page."""
     strategy: Strategy = env.variables["strategy"]
     src = env.page.file.src_uri
-    page = next((p for p in all_pages(strategy) if p.path == src), None)
+    page = env.variables["document_pages"].get(src)
     if page is None:
         raise PluginError(f"{src}: この部分を表示するページが data/strategy.yaml にありません。")
     return render_page(strategy, page, Links(src, env.variables["anchors"]))
@@ -111,6 +111,7 @@ def define_env(env: Any) -> None:
     env.variables["strategy"] = strategy
     env.variables["meta"] = strategy.meta
     env.variables["anchors"] = anchor_pages(strategy)
+    env.variables["document_pages"] = {p.path: p for p in all_pages(strategy)}  # a look-up per page, not a walk
     env.conf["site_name"] = theme_text(strategy.meta.title)
     env.conf["copyright"] = theme_text(f"{strategy.meta.organisation} ／ {strategy.meta.licence.name}")
     env.conf["nav"] = build_nav(strategy)
