@@ -63,7 +63,7 @@ def _tokenizer() -> Callable[[str], list[str]]:
     """Return a function that splits text into SudachiPy mode-A surfaces."""
     from sudachipy import Dictionary, SplitMode
 
-    tok = Dictionary(dict="core").create(SplitMode.A)
+    tok = Dictionary(dict="core").tokenizer(mode=SplitMode.A)
     return lambda text: [m.surface() for m in tok.tokenize(text)]
 
 
