@@ -10,33 +10,21 @@ Run against a copy with Material's default palette to see it fail:
 from __future__ import annotations
 
 import contextlib
-import functools
 import gzip
 import itertools
 import os
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT  # the axe-core that the package bundles
-from playwright.sync_api import Browser, Page, Request, Response, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Response
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import build_site
+from tests.conftest import build_site, chromium, serve
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SITE_URL = "http://127.0.0.1:8000/"  # what the sitemap says; mapped to the test server
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = (1280, 375)
@@ -69,13 +57,6 @@ class Scan:
     facts: dict[str, dict] = field(default_factory=dict)  # page -> structure facts (light, 1280)
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    """Static file handler without request logging."""
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built site: the real one, or that of ``A11Y_TEST_PROJECT``."""
@@ -88,11 +69,8 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 @pytest.fixture(scope="module")
 def base_url(built: Path) -> Iterator[str]:
     """Serve the built site on 127.0.0.1 from a thread."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with serve(built) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -106,10 +84,8 @@ def pages(built: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium driven by Playwright (no downloaded browser)."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 # Transitions and animations off, so that what is measured (colours, rings) is the final state at once.

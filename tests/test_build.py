@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from macros.model import Strategy
-from tests.conftest import DATA, build_site, copy_project, iter_texts
+from tests.conftest import DATA, build_site, copy_project, iter_texts, read_pages
 
 TEXT = DATA.read_text(encoding="utf-8")
 
@@ -20,17 +20,9 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text.replace("**", "")))
 
 
-def pages(site: Path) -> dict[str, BeautifulSoup]:
-    return {
-        str(p.relative_to(site)): BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
-        for p in site.rglob("*.html")
-        if p.name != "404.html"
-    }
-
-
 @pytest.fixture(scope="module")
 def soup_pages(site: Path) -> dict[str, BeautifulSoup]:
-    return pages(site)
+    return read_pages(site)
 
 
 def test_every_text_field_appears_on_some_page(strategy: Strategy, soup_pages):
@@ -111,17 +103,20 @@ def test_injection_is_shown_as_text(tmp_path: Path):
     text = text.replace("title: 本戦略骨子のリバイズ", "title: '本戦略<s id=evil-nav>x</s>'", 1)
     data.write_text(text, encoding="utf-8")
     site = build_site(project, tmp_path / "site")
-    for name, soup in pages(site).items():
+    for name, soup in read_pages(site).items():
         for script in soup.find_all("script"):
             assert "alert" not in script.get_text(), name
         assert not soup.find("img", src="x"), name
         title = str(soup.title.decode_contents()) if soup.title else ""
-        assert "<" not in title, (name, title)  # the browser decodes entities in <title>; a raw tag could close it
+        assert "<" not in title, (
+            name,
+            title,
+        )  # the browser decodes entities in <title>; a raw tag could close it
         for evil_id in ("evil", "evil-title", "evil-org", "evil-status", "evil-nav"):
             assert not soup.find(id=evil_id), (name, evil_id)
-    guidelines = pages(site)["guidelines/viewpoint-guidelines/index.html"].get_text()
+    guidelines = read_pages(site)["guidelines/viewpoint-guidelines/index.html"].get_text()
     assert evil in guidelines
-    background = pages(site)["revision/concept-and-goals/index.html"].get_text()
+    background = read_pages(site)["revision/concept-and-goals/index.html"].get_text()
     assert "<img src=x onerror=alert(2)>" in background and "# not a heading {#evil}" in background
 
 

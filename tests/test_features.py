@@ -6,12 +6,9 @@ real build with BeautifulSoup; the copy-link button and the small-screen and dar
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -20,22 +17,12 @@ from bs4 import BeautifulSoup, Tag
 from macros.model import Strategy
 from macros.pages import Links, all_pages, anchor_pages, url_of
 from macros.render import render_page
-from tests.conftest import DATA, build_site, copy_project
+from tests.conftest import DATA, build_site, chromium, copy_project, read_pages, serve
 
 REMARKS_PAGE = "revision/remarks/index.html"
 STRUCTURE_PAGE = "guidelines/viewpoint-guidelines/index.html"
 NOT_STATED = "資料には、この指摘への対応は記載されていません。"
 UNSUMMARISED = "要約に対応する記載がないご指摘"
-CHROMIUM = "/usr/bin/chromium"
-
-
-def read_pages(site: Path) -> dict[str, BeautifulSoup]:
-    """Every HTML page of a built site, by path."""
-    return {
-        str(p.relative_to(site)): BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
-        for p in site.rglob("*.html")
-        if p.name != "404.html"
-    }
 
 
 @pytest.fixture(scope="module")
@@ -250,34 +237,22 @@ def test_current_version_in_every_footer_and_on_the_cover(strategy: Strategy, so
 # --- in the browser --------------------------------------------------------------------------------------------
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def served(site: Path) -> Iterator[str]:
     """The built site on 127.0.0.1."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with serve(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator:
+def browser() -> Iterator:
     """Debian's Chromium through Playwright, closed at the end of this module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
+    with chromium() as b:
+        yield b
 
 
-def test_copy_link_button_copies_the_full_url(chromium, served: str):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+def test_copy_link_button_copies_the_full_url(browser, served: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.rstrip("/"))
     page = context.new_page()
     page.goto(served + "revision/remarks/")
@@ -320,8 +295,8 @@ _CONTRAST = """
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_structure_fits_a_small_screen_and_is_legible(chromium, served: str, scheme: str):
-    context = chromium.new_context(viewport={"width": 375, "height": 800}, color_scheme=scheme)
+def test_structure_fits_a_small_screen_and_is_legible(browser, served: str, scheme: str):
+    context = browser.new_context(viewport={"width": 375, "height": 800}, color_scheme=scheme)
     page = context.new_page()
     page.goto(served + "guidelines/viewpoint-guidelines/")
     expected = "slate" if scheme == "dark" else "default"

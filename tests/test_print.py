@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser
 
-from tests.test_a11y import base_url, browser, built, pages  # noqa: F401 (module fixtures reused)
+from tests.conftest import chromium, serve
 
 WEB_ONLY = [
     ".md-header",
@@ -18,9 +22,28 @@ WEB_ONLY = [
 ]
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pages(site: Path) -> list[str]:
+    """Every page of the sitemap, as a path below the site root."""
+    locs = re.findall(r"<loc>([^<]+)</loc>", (site / "sitemap.xml").read_text(encoding="utf-8"))
+    return [re.sub(r"^https?://[^/]+/", "", loc) for loc in locs]
+
+
 def test_every_page_prints_without_web_chrome(
     browser: Browser, base_url: str, pages: list[str], tmp_path
-) -> None:  # noqa: F811
+) -> None:
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     for path in pages:

@@ -17,7 +17,6 @@ Run against the stock configuration to see it fail:
 from __future__ import annotations
 
 import contextlib
-import functools
 import gzip
 import html
 import json
@@ -26,26 +25,17 @@ import random
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, sync_playwright
+from playwright.sync_api import Browser, Page, Response
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.conftest import chromium, serve
+
 PROJECT = Path(os.environ.get("SEARCH_TEST_PROJECT", Path(__file__).resolve().parents[1])).resolve()
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 HOME_BUDGET = 200_000  # bytes, gzip-compressed, search index excluded
 FIXED_QUERIES = [
     "格差",
@@ -105,29 +95,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     sections = [
         Section(d["location"], _plain(d.get("title", "") + " " + d.get("text", ""))) for d in index["docs"]
     ]
-    handler = functools.partial(_QuietHandler, directory=str(out))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(f"http://127.0.0.1:{server.server_port}/", out, sections)
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    """Static file handler without request logging."""
-
-    def log_message(self, *args: object) -> None:
-        pass
+    with serve(out) as url:
+        yield Site(url, out, sections)
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium driven by Playwright (no downloaded browser)."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="session")
