@@ -19,16 +19,22 @@ from mkdocs.utils import CountHandler
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from macros import DATA_FILE
-from macros.export import DATA_DIR, export, published
+from macros.export import DATA_DIR, published, render, write
 from macros.model import Strategy
 
 SCHEMA_FILE = "data/strategy.schema.json"
 log = logging.getLogger("mkdocs.hooks.opendata")
 
 
+# The files' bytes, rendered once per build in on_config: the page states their sizes, on_post_build writes them.
+_rendered: dict[str, bytes] = {}
+
+
 def on_config(config: MkDocsConfig) -> None:
-    """Give the open-data page the list of files with their sizes (as the macros variable `open_data`)."""
-    config.plugins["macros"].variables["open_data"] = published(_strategy(config), *_sources(config))
+    """Render the files once; give the open-data page their list with sizes (the macros variable `open_data`)."""
+    _rendered.clear()
+    _rendered.update(render(_strategy(config), *_sources(config)))
+    config.plugins["macros"].variables["open_data"] = published(_rendered)
 
 
 def on_post_build(config: MkDocsConfig) -> None:
@@ -36,7 +42,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     if config.strict and _warned():
         log.debug("open data not written: the strict build is failing")
         return
-    export(_strategy(config), *_sources(config), Path(config.site_dir) / DATA_DIR)
+    write(_rendered, Path(config.site_dir) / DATA_DIR)
 
 
 # --- helpers ----------------------------------------------------------------------------------------------

@@ -217,18 +217,22 @@ def render(strategy: Strategy, yaml_path: str | Path, schema_path: str | Path) -
     return {f.name: sources[f.format](f) for f in FILES}
 
 
-def published(strategy: Strategy, yaml_path: str | Path, schema_path: str | Path) -> list[Published]:
-    """Every file with its size, as `export` writes it."""
-    data = render(strategy, yaml_path, schema_path)
+def published(data: dict[str, bytes]) -> list[Published]:
+    """Every file with its size, from `render`'s bytes."""
     return [Published(f, len(data[f.name])) for f in FILES]
+
+
+def write(data: dict[str, bytes], out_dir: str | Path) -> list[ExportedFile]:
+    """Write `render`'s bytes into `out_dir` (created if missing) and return the files' descriptions."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in data.items():
+        (out / name).write_bytes(content)
+    return list(FILES)
 
 
 def export(
     strategy: Strategy, yaml_path: str | Path, schema_path: str | Path, out_dir: str | Path
 ) -> list[ExportedFile]:
-    """Write every file into `out_dir` (created if missing) and return their descriptions."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, data in render(strategy, yaml_path, schema_path).items():
-        (out / name).write_bytes(data)
-    return list(FILES)
+    """Render every file and write it into `out_dir`."""
+    return write(render(strategy, yaml_path, schema_path), out_dir)
