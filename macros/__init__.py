@@ -109,9 +109,9 @@ def define_env(env: Any) -> None:
             f"{DATA_FILE} に {len(exc.problems)} 件の問題があります。サイトは作られていません。\n{exc}"
         ) from None
     env.variables["strategy"] = strategy
-    env.variables["meta"] = strategy.meta
     env.variables["anchors"] = anchor_pages(strategy)
-    env.variables["document_pages"] = {p.path: p for p in all_pages(strategy)}  # a look-up per page, not a walk
+    # One look-up per page instead of a walk over all pages.
+    env.variables["document_pages"] = {p.path: p for p in all_pages(strategy)}
     env.conf["site_name"] = theme_text(strategy.meta.title)
     env.conf["copyright"] = theme_text(f"{strategy.meta.organisation} ／ {strategy.meta.licence.name}")
     env.conf["nav"] = build_nav(strategy)
