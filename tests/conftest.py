@@ -143,3 +143,12 @@ def read_pages(site: Path) -> dict[str, Any]:
         for p in site.rglob("*.html")
         if p.name != "404.html"
     }
+
+
+def sitemap_pages(site: Path) -> list[str]:
+    """Every page of a built site's sitemap, as a path below the site root ("" is the home page)."""
+    import re
+
+    locs = re.findall(r"<loc>([^<]+)</loc>", (site / "sitemap.xml").read_text(encoding="utf-8"))
+    assert locs and all(re.match(r"^https?://[^/]+/", loc) for loc in locs)
+    return [re.sub(r"^https?://[^/]+/", "", loc) for loc in locs]

@@ -13,7 +13,6 @@ import contextlib
 import gzip
 import itertools
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +22,8 @@ from axe_playwright_python.base import AXE_SCRIPT  # the axe-core that the packa
 from playwright.sync_api import Browser, Page, Request, Response
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import build_site, chromium, serve
+from tests.conftest import build_site, chromium, serve, sitemap_pages
 
-SITE_URL = "http://127.0.0.1:8000/"  # what the sitemap says; mapped to the test server
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = (1280, 375)
 SCHEMES = {"light": "default", "dark": "slate"}  # emulated prefers-color-scheme -> Material's scheme
@@ -76,9 +74,7 @@ def base_url(built: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def pages(built: Path) -> list[str]:
     """Every page of the sitemap, as a path below the site root ("" is the home page)."""
-    locs = re.findall(r"<loc>([^<]+)</loc>", (built / "sitemap.xml").read_text(encoding="utf-8"))
-    assert locs and all(loc.startswith(SITE_URL) for loc in locs)
-    return [loc.removeprefix(SITE_URL) for loc in locs]
+    return sitemap_pages(built)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.conftest import chromium, serve
+from tests.conftest import chromium, serve, sitemap_pages
 
 WEB_ONLY = [
     ".md-header",
@@ -37,8 +36,7 @@ def base_url(site: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def pages(site: Path) -> list[str]:
     """Every page of the sitemap, as a path below the site root."""
-    locs = re.findall(r"<loc>([^<]+)</loc>", (site / "sitemap.xml").read_text(encoding="utf-8"))
-    return [re.sub(r"^https?://[^/]+/", "", loc) for loc in locs]
+    return sitemap_pages(site)
 
 
 def test_every_page_prints_without_web_chrome(
