@@ -18,6 +18,7 @@ from mkdocs.exceptions import PluginError
 from .loader import DataError, load_file
 from .model import Strategy, parse
 from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages, url_of
+from .publication import PUBLICATION_FILE, Publication, parse_publication
 from .render import render_page, render_template
 
 DATA_FILE = "data/strategy.yaml"
@@ -28,6 +29,17 @@ def load_strategy(path: str, mtime_ns: int) -> Strategy:
     """Load and validate the data file (cached per file version, so `mkdocs serve` reloads edits)."""
     del mtime_ns
     return parse(load_file(path))
+
+
+@functools.lru_cache(maxsize=4)
+def load_publication(path: str, mtime_ns: int) -> Publication:
+    """Load and validate the publication settings (cached per file version)."""
+    del mtime_ns
+    return parse_publication(path)
+
+
+def _mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns if path.exists() else 0
 
 
 def theme_text(text: str) -> str:
@@ -63,7 +75,14 @@ def site_page(env: Any, template: str, **extra: Any) -> str:
     """Macro: a page-level template (home, about pages) rendered from the model."""
     src = env.page.file.src_uri
     links = Links(src, env.variables["anchors"])
-    return render_template(template, env.variables["strategy"], links, pdf=pdf_link(env.conf, src), **extra)
+    return render_template(
+        template,
+        env.variables["strategy"],
+        links,
+        pdf=pdf_link(env.conf, src),
+        pub=env.variables["publication"],
+        **extra,
+    )
 
 
 def pdf_link(config: Any, src: str) -> str | None:
@@ -77,24 +96,47 @@ def pdf_link(config: Any, src: str) -> str | None:
     return posixpath.relpath(plugin.config["output_path"], url_of(src) or ".")
 
 
-def edition(strategy: Strategy) -> str:
-    """The current version as the site footer and the PDF cover show it, e.g. 第1.0版（案）."""
-    return f"第{strategy.meta.version}版（{strategy.meta.status}）"
-
-
-def pdf_cover(strategy: Strategy, site_url: str) -> dict[str, str]:
-    """The values that the PDF cover template (docs/overrides/pdf/cover.html) shows."""
-    meta = strategy.meta
+def pdf_cover(strategy: Strategy, publication: Publication, site_url: str) -> dict[str, str]:
+    """The values that the PDF cover template (docs/overrides/pdf/cover.html) shows; empty means not shown."""
+    meta, licence = strategy.meta, publication.licence
     return {
         "title": meta.title,
         "meeting": meta.meeting,
         "subtitle": meta.document,
-        "date": f"{meta.date.year}年{meta.date.month}月{meta.date.day}日",
-        "publisher": meta.organisation,
-        "version": edition(strategy),
+        "date": meta.date_ja,
+        "status": meta.status,
+        "publisher": publication.publisher or "",
         "url": site_url or "",
-        "licence": f"{meta.licence.name} {meta.licence.url}",
-        "attribution": meta.licence.attribution,
+        "licence": f"{licence.name} {licence.url}" if licence else "",
+        "attribution": licence.attribution if licence else "",
+        "contact": contact_line(publication),
+    }
+
+
+def contact_line(publication: Publication) -> str:
+    """The contact as one line of text (name, phone, e-mail), or empty when unset."""
+    contact = publication.contact
+    if contact is None:
+        return ""
+    parts = [contact.name]
+    if contact.phone:
+        parts.append(f"電話 {contact.phone}")
+    if contact.email:
+        parts.append(f"メール {contact.email}")
+    return "　".join(parts)
+
+
+def footer(strategy: Strategy, publication: Publication, directory_urls: bool) -> dict[str, Any]:
+    """What the footer partial (docs/overrides/partials/copyright.html) shows; it escapes every value."""
+    contact = publication.contact
+    return {
+        "edition": f"{strategy.meta.meeting}「{strategy.meta.document}」（{strategy.meta.date_ja}）{strategy.meta.status}",
+        "publisher": publication.publisher,
+        "licence": publication.licence.model_dump() if publication.licence else None,
+        "contact": contact_line(publication),
+        "contact_url": contact.url if contact else None,
+        "source_page": publication.source_page,
+        "revisions_url": "about/revisions/" if directory_urls else "about/revisions.html",
     }
 
 
@@ -102,20 +144,35 @@ def define_env(env: Any) -> None:
     """mkdocs-macros entry point: validate the data once and register the macros."""
     config_dir = Path(env.conf["config_file_path"]).parent
     path = os.path.relpath(config_dir / DATA_FILE)
+    settings = config_dir / PUBLICATION_FILE
+    problems = []
     try:
         strategy = load_strategy(path, (config_dir / DATA_FILE).stat().st_mtime_ns)
     except DataError as exc:
+        problems += exc.problems
+    try:
+        publication = load_publication(os.path.relpath(settings), _mtime(settings))
+    except DataError as exc:
+        problems += exc.problems
+    if problems:
         raise PluginError(
-            f"{DATA_FILE} に {len(exc.problems)} 件の問題があります。サイトは作られていません。\n{exc}"
+            f"原稿に {len(problems)} 件の問題があります。サイトは作られていません。\n{DataError(problems)}"
         ) from None
+    # The published address: SITE_URL (mkdocs.yml), else the publication setting, else none at all (no
+    # canonical links, no address on the PDF cover).
+    if not env.conf.get("site_url") and publication.site_url:
+        env.conf["site_url"] = publication.site_url
     env.variables["strategy"] = strategy
+    env.variables["publication"] = publication
     env.variables["anchors"] = anchor_pages(strategy)
     # One look-up per page instead of a walk over all pages.
     env.variables["document_pages"] = {p.path: p for p in all_pages(strategy)}
     env.conf["site_name"] = theme_text(strategy.meta.title)
-    env.conf["copyright"] = theme_text(f"{strategy.meta.organisation} ／ {strategy.meta.licence.name}")
+    env.conf["copyright"] = None
     env.conf["nav"] = build_nav(strategy)
-    env.conf["extra"]["edition"] = edition(strategy)  # escaped by the footer partial
-    env.conf["extra"]["pdf_cover"] = pdf_cover(strategy, env.conf.get("site_url") or "")
+    env.conf["extra"]["footer"] = footer(
+        strategy, publication, bool(env.conf.get("use_directory_urls", True))
+    )  # escaped by the footer partial
+    env.conf["extra"]["pdf_cover"] = pdf_cover(strategy, publication, env.conf.get("site_url") or "")
     env.macro(functools.partial(document_page, env), "document_page")
     env.macro(functools.partial(site_page, env), "site_page")

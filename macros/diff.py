@@ -279,8 +279,7 @@ def escape_cell(text: str | None) -> str:
 
 
 def _version(strategy: Strategy) -> str:
-    last = strategy.meta.revisions[-1]
-    return f"第 {escape_inline(last.version)} 版（{last.date.isoformat()}）"
+    return escape_inline(strategy.meta.edition)
 
 
 def render_markdown(changes: list[Change], old: Strategy, new: Strategy) -> str:

@@ -113,42 +113,24 @@ Number = Annotated[int, Field(ge=1, description="番号（1 から）")]
 # --- meta ---------------------------------------------------------------------------------------------------
 
 
-class Licence(Model):
-    """The licence of the content."""
-
-    name: Text = Field(description="ライセンスの名前")
-    url: Annotated[str, StringConstraints(pattern=r"^https://")] = Field(description="ライセンスの URL")
-    attribution: Text = Field(description="二次利用する人が書く出典の表示")
-
-
-class Revision(Model):
-    """One version of this web edition."""
-
-    version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+)*$")] = Field(
-        description='版番号。数字とピリオドで、"1.0" のように引用符で囲みます。', examples=["1.1"]
-    )
-    date: datetime.date = Field(description="日付（YYYY-MM-DD）")
-    summary: Text = Field(description="変更の要約")
-
-
 class Meta(Model):
-    """About the document."""
+    """The source document: its title, the meeting it was presented to, its date and its status."""
 
     title: Text = Field(description="戦略の名前")
-    organisation: Text = Field(description="作成した組織")
     meeting: Text = Field(description="資料を示した会議")
     document: Text = Field(description="資料の名前")
     date: datetime.date = Field(description="資料の日付（YYYY-MM-DD）")
     status: Text = Field(description="資料の状態（案 など）")
-    licence: Licence
-    revisions: list[Revision] = Field(
-        min_length=1, description="このサイト版の改訂履歴。新しい版を下に追加します。"
-    )
 
     @property
-    def version(self) -> str:
-        """The current version: the last revision's."""
-        return self.revisions[-1].version
+    def date_ja(self) -> str:
+        """The date as Japanese text, e.g. 2022年12月1日."""
+        return f"{self.date.year}年{self.date.month}月{self.date.day}日"
+
+    @property
+    def edition(self) -> str:
+        """The source's own edition as one line: document, date and status, e.g. 戦略立案に向けた協議資料（2022年12月1日・案）."""
+        return f"{self.document}（{self.date_ja}・{self.status}）"
 
 
 # --- framework ----------------------------------------------------------------------------------------------
@@ -270,13 +252,22 @@ class NestedItem(Model):
 ListItem = Text | NestedItem
 
 
+class ListEditorial(Model):
+    """What the site's editors read from a list's place and wording (the source does not say it)."""
+
+    viewpoint: ViewpointRef = Field(
+        description="この箇条書きが当たると読み取れる視点の id。サイト編集者の読み取りで、資料には書かれていません。"
+    )
+
+
 class ListBlock(Model):
     """A list (箇条書き)."""
 
     type: Literal["list"]
     title: Text | None = Field(default=None, description="見出し")
-    viewpoint: ViewpointRef | None = Field(
-        default=None, description="視点ごとの箇条書きなら、その視点の id（見出しになります）"
+    editorial: ListEditorial | None = Field(
+        default=None,
+        description="サイト編集者が加えた情報（資料には書かれていません）。ページでは「編集注」として区別して表示します。",
     )
     marker: Literal["bullet", "check", "arrow", "number", "tags", "none"] = Field(
         default="bullet", description="行頭の印。tags は短い語を並べて表示します。"
@@ -359,14 +350,29 @@ def _grid_widths(rows: list[list[Cell]]) -> list[int]:
     return widths
 
 
+class PointEditorial(Model):
+    """What the site's editors read from a summary point's wording (the source gives no such table)."""
+
+    remarks: list[RemarkRef] = Field(
+        min_length=1,
+        description="この要約のもとになったと文言から読み取れるご指摘事項の id。サイト編集者の読み取りで、資料には書かれていません。",
+    )
+
+
 class SummaryPoint(Model):
-    """A point of the remarks summary, with the remarks it condenses."""
+    """A point of the remarks summary."""
 
     id: Id
     text: Text
-    remarks: list[RemarkRef] = Field(
-        default_factory=list, description="この要約のもとになったご指摘事項の id（文言から明らかなものだけ）"
+    editorial: PointEditorial | None = Field(
+        default=None,
+        description="サイト編集者が加えた情報（資料には書かれていません）。ページでは「編集注」として区別して表示します。",
     )
+
+    @property
+    def remarks(self) -> list[str]:
+        """The remarks that the site's editors relate to this point (editorial, never the source's)."""
+        return list(self.editorial.remarks) if self.editorial else []
 
 
 class Theme(Model):
@@ -615,17 +621,6 @@ class Strategy(Model):
     def points_naming(self, remark_id: str) -> list[SummaryPoint]:
         """The summary points that condense this remark."""
         return list(self._points_naming.get(remark_id, ()))
-
-    def remarks_of_theme(self, theme: Theme) -> list[Remark]:
-        """The remarks that a theme's points name, in the remarks' own order."""
-        named = {r for p in theme.points for r in p.remarks}
-        return [r for r in self._remarks if r.id in named]
-
-    @property
-    def unsummarised_remarks(self) -> list[Remark]:
-        """The remarks that no point of the summary names."""
-        named = {r for t in self._themes for p in t.points for r in p.remarks}
-        return [r for r in self._remarks if r.id not in named]
 
     def describe(self, item_id: str) -> str:
         """A reader's name for an item: its kind and its title, e.g. 行動指針「…」."""

@@ -17,6 +17,7 @@ from .render import block_anchors
 HOME = "index.md"
 # Pages about the site rather than the document: (path, title). Their text lives in docs/.
 ABOUT_PAGES = (
+    ("about/editorial.md", "資料の文言と編集注"),
     ("about/open-data.md", "オープンデータ"),
     ("about/revisions.md", "改訂履歴"),
     ("about/accessibility.md", "アクセシビリティ"),

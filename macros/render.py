@@ -25,6 +25,7 @@ from .model import (
     ViewpointGuidelinesBlock,
     ViewpointIssuesBlock,
 )
+from .publication import Publication
 
 if TYPE_CHECKING:
     from .pages import Links, Page
@@ -116,6 +117,14 @@ def render_page(strategy: Strategy, page: Page, links: Links) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def render_template(name: str, strategy: Strategy, links: Links, pdf: str | None = None, **extra: Any) -> str:
-    """Render a page-level template (home page, about pages) from the model."""
-    return ENV.get_template(name).render(s=strategy, links=links, pdf=pdf, **extra) + "\n"
+def render_template(
+    name: str,
+    strategy: Strategy,
+    links: Links,
+    pdf: str | None = None,
+    pub: Publication | None = None,
+    **extra: Any,
+) -> str:
+    """Render a page-level template (home page, about pages) from the model and the publication settings."""
+    pub = pub if pub is not None else Publication()
+    return ENV.get_template(name).render(s=strategy, links=links, pdf=pdf, pub=pub, **extra) + "\n"

@@ -18,9 +18,25 @@ DATA = ROOT / "data" / "strategy.yaml"
 
 
 def iter_texts(
-    node: Any, skip: frozenset[str] = frozenset({"id", "type", "url", "marker", "style", "form"})
+    node: Any,
+    skip: frozenset[str] = frozenset(
+        {
+            "id",
+            "type",
+            "url",
+            "marker",
+            "style",
+            "form",
+            "editorial",
+            "goal",
+            "viewpoint",
+            "concept",
+            "addressed_by",
+        }
+    ),
 ) -> Iterator[str]:
-    """Every text value of the model, walked generically (ids, references and settings excluded)."""
+    """Every text value of the model, walked generically (ids, references, settings and the site's editorial
+    additions excluded: ids are never shown as text)."""
     from pydantic import BaseModel
 
     if isinstance(node, BaseModel):

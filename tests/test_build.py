@@ -98,7 +98,11 @@ def test_injection_is_shown_as_text(tmp_path: Path):
     text = text.replace(
         "  title: 盛岡市デジタル化によるまちづくり推進戦略", "  title: '盛岡市<b id=evil-title>x</b>'", 1
     )
-    text = text.replace("  organisation: 盛岡市", "  organisation: '盛岡市<i id=evil-org>x</i>'", 1)
+    text = text.replace(
+        "  meeting: 第2回盛岡市デジタル化によるまちづくり推進戦略 アドバイザーボード",
+        "  meeting: '第2回<i id=evil-org>x</i>'",
+        1,
+    )
     text = text.replace("  status: 案", "  status: '案<u id=evil-status>x</u>'", 1)
     text = text.replace("title: 本戦略骨子のリバイズ", "title: '本戦略<s id=evil-nav>x</s>'", 1)
     data.write_text(text, encoding="utf-8")

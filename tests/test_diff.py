@@ -83,7 +83,9 @@ def test_changed_guideline_description_old_and_new_in_one_row(tmp_path: Path) ->
         GUIDELINE_NEW.removeprefix("description: "),
     ]
     assert "変更 1 件。" in out
-    assert out.startswith("旧: 第 1.0 版（2022-12-01） → 新: 第 1.0 版（2022-12-01）")
+    assert out.startswith(
+        "旧: 戦略立案に向けた協議資料（2022年12月1日・案） → 新: 戦略立案に向けた協議資料（2022年12月1日・案）"
+    )
 
 
 def test_added_remark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -141,9 +143,11 @@ def test_only_comments_indentation_quoting_and_key_order(tmp_path: Path) -> None
         tmp_path,
         ("meta:\n", "# a new comment\nmeta:  # and another\n"),
         ("title: やさしいデジタル化を目指す\n", "title: 'やさしいデジタル化を目指す'\n"),
-        ("  licence:\n    name:", "  licence:\n      name:"),  # re-indent the whole licence mapping
-        ("\n    url: https://creativecommons", "\n      url: https://creativecommons"),
-        ("\n    attribution: 出典", "\n      attribution: 出典"),
+        ("  title: 盛岡市デジタル化", "    title: 盛岡市デジタル化"),  # re-indent the whole meta mapping
+        ("\n  meeting: 第2回", "\n    meeting: 第2回"),
+        ("\n  document: 戦略", "\n    document: 戦略"),
+        ("\n  date: 2022-12-01\n", "\n    date: 2022-12-01\n"),
+        ("\n  status: 案\n", "\n    status: 案\n"),
         (
             "      number: 2\n      title: 地元企業",
             "      title: 地元企業",
@@ -187,14 +191,14 @@ def test_reorder_and_move(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert cells(out, "所属")[1:] == ["town-hard-infrastructure の issues", "town-heritage の issues"]
 
 
-def test_new_revision_in_header_and_document_info(tmp_path: Path) -> None:
-    revision = "      summary: 第2回アドバイザーボード（2022年12月1日）の協議資料の内容を掲載\n"
-    added = revision + '    - version: "1.1"\n      date: 2023-04-01\n      summary: 誤字を訂正\n'
-    old, new = edit(tmp_path, (revision, added))
+def test_new_edition_in_header_and_document_info(tmp_path: Path) -> None:
+    old, new = edit(tmp_path, ("  date: 2022-12-01\n  status: 案\n", "  date: 2023-03-24\n  status: 策定\n"))
     out = run_cli(old, new).stdout
-    assert out.splitlines()[0] == "旧: 第 1.0 版（2022-12-01） → 新: 第 1.1 版（2023-04-01）"
+    assert out.splitlines()[0] == (
+        "旧: 戦略立案に向けた協議資料（2022年12月1日・案） → 新: 戦略立案に向けた協議資料（2023年3月24日・策定）"
+    )
     assert "### 文書情報" in out
-    assert cells(out, "誤字を訂正")[1:] == ["（なし）", "誤字を訂正"]
+    assert cells(out, "策定")[1:] == ["案", "策定"]
 
 
 def test_invalid_new_file_lists_every_problem_with_line_and_column(tmp_path: Path) -> None:
@@ -202,18 +206,16 @@ def test_invalid_new_file_lists_every_problem_with_line_and_column(tmp_path: Pat
     old, new = edit(
         tmp_path,
         (bad_goal, "      viewpoint: life\n      goal: goal-nine\n      number: 1\n"),
-        ("  organisation: 盛岡市\n", "  organisation: 盛岡市\n  organisation: 盛岡市役所\n"),
+        ("  status: 案\n", "  status: 案\n  status: 策定\n"),
     )
     lines = new.read_text(encoding="utf-8").splitlines()
-    duplicate_line = lines.index("  organisation: 盛岡市役所") + 1
+    duplicate_line = lines.index("  status: 策定") + 1
     result = run_cli(old, new)
     assert result.returncode == 1
     assert "新のファイル" in result.stdout and "新旧対照表は作れません" in result.stdout
-    assert f"{new}:{duplicate_line}:3: キー「organisation」が重複しています" in result.stdout
+    assert f"{new}:{duplicate_line}:3: キー「status」が重複しています" in result.stdout
     # The loader stops at duplicate keys; with those fixed, the reference error is reported at its line.
-    new.write_text(
-        "\n".join(line for line in lines if line != "  organisation: 盛岡市役所") + "\n", encoding="utf-8"
-    )
+    new.write_text("\n".join(line for line in lines if line != "  status: 策定") + "\n", encoding="utf-8")
     goal_line = new.read_text(encoding="utf-8").splitlines().index("      goal: goal-nine") + 1
     result = run_cli(old, new)
     assert result.returncode == 1

@@ -221,9 +221,9 @@ def test_page_lists_every_file_with_its_size_and_a_working_link(site: Path, stra
             table = heading.find_next("table")
             listed = [(tr.th.get_text(), tr.td.get_text()) for tr in table.select("tbody tr")]
             assert listed == [(c.name, c.description) for c in f.columns]
-    licence = article.select_one('a[rel="license"]')
-    assert (licence["href"], licence.get_text()) == (strategy.meta.licence.url, strategy.meta.licence.name)
-    assert article.select_one(".sd-attribution").get_text(strip=True) == strategy.meta.licence.attribution
+    # No licence is set (data/publication.yaml): the page claims none and says that none is given.
+    assert article.select_one('a[rel="license"]') is None
+    assert "利用条件（ライセンス）は、まだ示されていません。" in article.select_one(".sd-open-data-licence").get_text()
     nav = soup.select_one("nav.md-nav--primary").get_text(" ")
     assert nav.index("オープンデータ") < nav.index("改訂履歴")
 

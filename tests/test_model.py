@@ -131,7 +131,7 @@ BAD_INPUTS = [
         ["goal-town", "一致しません"],
     ),
     ("bad id", "id: remark-02", "id: Remark_02", "id: Remark_02", ["Remark_02", "半角英小文字"]),
-    ("version as a number", 'version: "1.0"', "version: 1.0", "version: 1.0", ["version", "囲み"]),
+    ("status as a boolean", "status: 案", "status: yes", "status: yes", ["status", "囲み"]),
     ("two adopted concepts", "adopted: false", "adopted: true", "  concepts:", ["ちょうど一つ"]),
     (
         "unknown remark reference",
@@ -158,8 +158,8 @@ BAD_INPUTS = [
     ),
     (
         "broken yaml",
-        "  organisation: 盛岡市\n",
-        "  organisation: 盛岡市\n   oops: [\n",
+        "  status: 案\n",
+        "  status: 案\n   oops: [\n",
         "oops",
         ["YAML の書き方"],
     ),

@@ -1,17 +1,17 @@
 /**
- * "Copy link" buttons next to the id badges (a.sd-id) of the document's items.
+ * "Copy link" buttons next to the permalinks (a.sd-permalink) of the document's items.
  *
- * Progressive enhancement: without this script the badge is a plain link to the item's anchor. With it, a
- * button after each badge copies the item's full URL (page URL + #id) to the clipboard and a polite live
- * region announces the result. The buttons are made here, never in the HTML, so print and the PDF (built
- * without scripts) show only the badges; strategy.css hides them in print as well.
+ * Progressive enhancement: without this script the permalink icon is a plain link to the item's anchor. With
+ * it, a button after each permalink copies the item's full URL (page URL + #id) to the clipboard and a polite
+ * live region announces the result. The buttons are made here, never in the HTML, so print and the PDF (built
+ * without scripts) have none; strategy.css hides permalinks and buttons in print as well.
  */
 (() => {
   "use strict"
 
   const LABEL = "リンクをコピー"
   const DONE = "コピーしました"
-  const FAILED = "コピーできませんでした。番号のリンクを右クリック（長押し）してコピーしてください。"
+  const FAILED = "コピーできませんでした。リンクの印を右クリック（長押し）してコピーしてください。"
   const ICON =
     '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M10.6 13.4a1 1 0 0 1 0-1.4l3.5-3.5a1 1 0 1 1 1.4 1.4L12 13.4a1 1 0 0 1-1.4 0ZM8.5 19.5a4.2 4.2 0 0 1-3-7.2l2.1-2.1a1 1 0 1 1 1.4 1.4L6.9 13.7a2.2 2.2 0 0 0 3.1 3.1l2.1-2.1a1 1 0 1 1 1.4 1.4l-2.1 2.1a4.2 4.2 0 0 1-2.9 1.3Zm8-5.6a1 1 0 0 1-.7-1.7l2.1-2.1a2.2 2.2 0 0 0-3.1-3.1l-2.1 2.1a1 1 0 1 1-1.4-1.4l2.1-2.1a4.2 4.2 0 0 1 5.9 5.9l-2.1 2.1a1 1 0 0 1-.7.3Z"/></svg>'
 
@@ -58,13 +58,14 @@
     return `${location.origin}${location.pathname}#${encodeURIComponent(id)}`
   }
 
-  /** A copy button for one id badge. */
+  /** A copy button for one permalink, named by the item's visible label (never its id). */
   function button(badge) {
     const id = badge.getAttribute("href").slice(1)
+    const label = badge.dataset.label || ""
     const control = document.createElement("button")
     control.type = "button"
     control.className = "sd-copy"
-    control.setAttribute("aria-label", `${LABEL}（${id}）`)
+    control.setAttribute("aria-label", `${LABEL}（${label}）`)
     control.title = LABEL
     control.innerHTML = ICON
     control.addEventListener("click", async () => {
@@ -80,9 +81,9 @@
     return control
   }
 
-  /** Add a button after every id badge that has none yet. */
+  /** Add a button after every permalink that has none yet. */
   function enhance() {
-    for (const badge of document.querySelectorAll('article a.sd-id[href^="#"]')) {
+    for (const badge of document.querySelectorAll('article a.sd-permalink[href^="#"]')) {
       if (!badge.nextElementSibling || !badge.nextElementSibling.classList.contains("sd-copy")) {
         badge.after(button(badge))
       }
