@@ -33,7 +33,8 @@ _rendered: dict[str, bytes] = {}
 def on_config(config: MkDocsConfig) -> None:
     """Render the files once; give the open-data page their list with sizes (the macros variable `open_data`)."""
     _rendered.clear()
-    _rendered.update(render(_strategy(config), *_sources(config)))
+    variables = config.plugins["macros"].variables
+    _rendered.update(render(_strategy(config), *_sources(config), variables["publication"]))
     config.plugins["macros"].variables["open_data"] = published(_rendered)
 
 

@@ -17,6 +17,7 @@ from .diff import compare_files
 from .export import export
 from .loader import DataError, load_file
 from .model import json_schema, parse
+from .publication import parse_publication
 
 DEFAULT_DATA = "data/strategy.yaml"
 DEFAULT_SCHEMA = "data/strategy.schema.json"
@@ -80,13 +81,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write the open data files into a folder."""
     try:
         strategy = parse(load_file(args.data))
+        publication = parse_publication(Path(args.data).with_name("publication.yaml"))
     except DataError as exc:
         print(exc, file=sys.stderr)
         print(
             f"{args.data}: {len(exc.problems)} 件の問題があります。何も書き出していません。", file=sys.stderr
         )
         return 1
-    files = export(strategy, args.data, args.schema, args.dir)
+    files = export(strategy, args.data, args.schema, args.dir, publication)
     print(f"{args.dir} に {len(files)} 件のファイルを書きました。", file=sys.stderr)
     return 0
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from .model import Strategy
 from .pages import url_of
+from .publication import Publication
 
 DATA_DIR = "data"  # where the files are published, below the site root
 
@@ -76,6 +77,13 @@ FILES: tuple[ExportedFile, ...] = (
         "戦略の全体（JSON）",
         "JSON",
         "検証済みのデータ全体です。項目の並びと意味は strategy.schema.json のとおりです。省略された項目も既定値で書き出します。",
+    ),
+    ExportedFile(
+        "metadata.json",
+        "資料と公開の情報（JSON）",
+        "JSON",
+        "資料の名前・会議・日付・状態と、公開の設定（発行者、公開アドレス、利用条件、問い合わせ先、原資料のページ）です。"
+        "公開の設定で決まっていない項目は null です。",
     ),
     ExportedFile(
         "strategy.yaml",
@@ -200,16 +208,30 @@ def model_json(strategy: Strategy) -> bytes:
     return (json.dumps(strategy.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def metadata_json(strategy: Strategy, publication: Publication) -> bytes:
+    """The document's own edition and the publication settings (unset settings are null)."""
+    data = {
+        "document": strategy.meta.model_dump(mode="json"),
+        "publication": publication.model_dump(mode="json"),
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
 def _csv(file: ExportedFile, strategy: Strategy) -> bytes:
     buffer = io.StringIO(newline="")
     csv.writer(buffer, lineterminator="\r\n").writerows(table(file, strategy))
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def render(strategy: Strategy, yaml_path: str | Path, schema_path: str | Path) -> dict[str, bytes]:
+def render(
+    strategy: Strategy, yaml_path: str | Path, schema_path: str | Path, publication: Publication | None = None
+) -> dict[str, bytes]:
     """The bytes of every file in `FILES`, by name, without writing anything."""
+    publication = publication if publication is not None else Publication()
     sources: dict[str, Callable[[ExportedFile], bytes]] = {
-        "JSON": lambda f: model_json(strategy),
+        "JSON": lambda f: (
+            metadata_json(strategy, publication) if f.name == "metadata.json" else model_json(strategy)
+        ),
         "YAML": lambda f: Path(yaml_path).read_bytes(),
         "JSON Schema": lambda f: Path(schema_path).read_bytes(),
         "CSV": lambda f: _csv(f, strategy),
@@ -232,7 +254,11 @@ def write(data: dict[str, bytes], out_dir: str | Path) -> list[ExportedFile]:
 
 
 def export(
-    strategy: Strategy, yaml_path: str | Path, schema_path: str | Path, out_dir: str | Path
+    strategy: Strategy,
+    yaml_path: str | Path,
+    schema_path: str | Path,
+    out_dir: str | Path,
+    publication: Publication | None = None,
 ) -> list[ExportedFile]:
     """Render every file and write it into `out_dir`."""
-    return write(render(strategy, yaml_path, schema_path), out_dir)
+    return write(render(strategy, yaml_path, schema_path, publication), out_dir)

@@ -166,5 +166,6 @@ def sitemap_pages(site: Path) -> list[str]:
     import re
 
     locs = re.findall(r"<loc>([^<]+)</loc>", (site / "sitemap.xml").read_text(encoding="utf-8"))
-    assert locs and all(re.match(r"^https?://[^/]+/", loc) for loc in locs)
-    return [re.sub(r"^https?://[^/]+/", "", loc) for loc in locs]
+    # Absolute URLs when the site has an address; site-absolute paths ("/…") when it has none.
+    assert locs and all(re.match(r"^(https?://[^/]+)?/", loc) for loc in locs)
+    return [re.sub(r"^(https?://[^/]+)?/", "", loc) for loc in locs]

@@ -48,7 +48,28 @@ def by_id(path: Path) -> dict[str, dict[str, str]]:
 
 def test_the_cli_writes_every_described_file(exported: Path):
     assert sorted(p.name for p in exported.iterdir()) == sorted(f.name for f in FILES)
-    assert {"strategy.json", "strategy.yaml", "strategy.schema.json", *CSV_FILES} == {f.name for f in FILES}
+    assert {"strategy.json", "metadata.json", "strategy.yaml", "strategy.schema.json", *CSV_FILES} == {
+        f.name for f in FILES
+    }
+
+
+def test_metadata_has_the_source_edition_and_no_publication_settings(exported: Path, strategy: Strategy):
+    """Unset publication settings are null: the open data claims no licence, publisher or contact."""
+    data = json.loads((exported / "metadata.json").read_text(encoding="utf-8"))
+    assert data["document"] == {
+        "title": strategy.meta.title,
+        "meeting": strategy.meta.meeting,
+        "document": strategy.meta.document,
+        "date": "2022-12-01",
+        "status": "案",
+    }
+    assert data["publication"] == {
+        "publisher": None,
+        "site_url": None,
+        "licence": None,
+        "contact": None,
+        "source_page": None,
+    }
 
 
 def test_json_is_the_validated_model(exported: Path, strategy: Strategy):
@@ -223,7 +244,10 @@ def test_page_lists_every_file_with_its_size_and_a_working_link(site: Path, stra
             assert listed == [(c.name, c.description) for c in f.columns]
     # No licence is set (data/publication.yaml): the page claims none and says that none is given.
     assert article.select_one('a[rel="license"]') is None
-    assert "利用条件（ライセンス）は、まだ示されていません。" in article.select_one(".sd-open-data-licence").get_text()
+    assert (
+        "利用条件（ライセンス）は、まだ示されていません。"
+        in article.select_one(".sd-open-data-licence").get_text()
+    )
     nav = soup.select_one("nav.md-nav--primary").get_text(" ")
     assert nav.index("オープンデータ") < nav.index("改訂履歴")
 
