@@ -1,4 +1,4 @@
-"""Beyond the document: permalinks, remarks ↔ strategy traceability, the structure diagram, the version.
+"""Beyond the document: permalinks, remarks ↔ strategy traceability, the structure diagram, the edition.
 
 Expected values come from the model's own fields (not from the helpers the templates use), read back from a
 real build with BeautifulSoup; the copy-link button and the small-screen and dark layouts run in Chromium.
@@ -21,8 +21,7 @@ from tests.conftest import DATA, build_site, chromium, copy_project, read_pages,
 
 REMARKS_PAGE = "revision/remarks/index.html"
 STRUCTURE_PAGE = "guidelines/viewpoint-guidelines/index.html"
-NOT_STATED = "資料には、この指摘への対応は記載されていません。"
-UNSUMMARISED = "要約に対応する記載がないご指摘"
+NOT_STATED = "対応は記載されていません"
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +58,11 @@ def plain(value: str) -> str:
 # --- permalinks ---------------------------------------------------------------------------------------------
 
 
-def test_every_item_of_six_kinds_has_an_id_badge_on_its_anchor(strategy: Strategy, soups):
+def test_every_item_of_six_kinds_has_a_permalink_on_its_anchor(strategy: Strategy, soups):
     badges: dict[str, list[tuple[str, Tag]]] = {}
     for name, soup in soups.items():
-        for a in soup.select("article a.sd-id"):
-            badges.setdefault(a.get_text(strip=True), []).append((name, a))
+        for a in soup.select("article a.sd-permalink"):
+            badges.setdefault(a["href"].removeprefix("#"), []).append((name, a))
     for kind, ids in kinds(strategy).items():
         assert ids, kind
         for item_id in ids:
@@ -114,25 +113,20 @@ def summary_themes(strategy: Strategy) -> list:
     return [t for b in strategy.blocks(RemarkSummaryBlock) for t in b.themes]
 
 
-def test_remarks_are_grouped_by_the_summary_themes(strategy: Strategy, soups):
-    groups = soups[REMARKS_PAGE].select_one(".sd-remark-groups")
-    assert groups is not None
-    terms, values = groups.select("dl > dt"), groups.select("dl > dd")
-    themes = summary_themes(strategy)
-    assert len(terms) == len(values) == len(themes) + 1
-    order = [r.id for r in strategy.remarks]
-    named: set[str] = set()
-    for theme, dt, dd in zip(themes, terms[:-1], values[:-1], strict=True):
-        members = {r for p in theme.points for r in p.remarks}
-        named |= members
-        assert text(dt).startswith(plain(theme.title)), theme.id
-        assert fragments(dt) == [theme.id]
-        assert fragments(dd) == [r for r in order if r in members], theme.id
-    rest = [r for r in order if r not in named]
-    assert rest, "the real data has remarks that no summary point names"
-    assert UNSUMMARISED in text(terms[-1])
-    assert fragments(values[-1]) == rest
-    assert sorted(i for dd in values for i in fragments(dd)) == sorted(order)
+def test_summary_points_relate_remarks_only_as_marked_site_notes(strategy: Strategy, soups):
+    """The relation summary point → remarks is the site's reading: shown inside a labelled 編集注, never bare."""
+    soup = soups[REMARKS_PAGE]
+    for point in (p for t in summary_themes(strategy) for p in t.points):
+        item = soup.find(id=point.id)
+        assert item is not None, point.id
+        refs = item.select(".sd-refs")
+        assert bool(refs) == bool(point.remarks), point.id
+        for ref in refs:
+            assert (
+                ref.get("data-origin") == "site" and ref.select_one(".sd-site-label").get_text() == "編集注"
+            )
+            assert fragments(ref) == point.remarks, point.id
+    assert soup.select_one(".sd-remark-groups") is None
 
 
 def test_each_remark_row_links_back_to_its_summary_points(strategy: Strategy, soups):
@@ -145,13 +139,13 @@ def test_each_remark_row_links_back_to_its_summary_points(strategy: Strategy, so
         assert [f for s in row.select(".sd-trace-summary") for f in fragments(s)] == expected, remark.id
 
 
-def test_remarks_without_a_stated_response_say_so(strategy: Strategy, soups):
+def test_remarks_without_a_stated_response_say_nothing_about_it(strategy: Strategy, soups):
     soup = soups[REMARKS_PAGE]
     silent = [r for r in strategy.remarks if not r.addressed_by and not r.response]
     assert silent, "the source states no response for most remarks"
-    for remark in strategy.remarks:
+    for remark in silent:
         row = soup.find("tr", id=remark.id)
-        assert (NOT_STATED in row.get_text()) == (remark in silent), remark.id
+        assert NOT_STATED not in row.get_text() and not row.select(".sd-trace-addressed"), remark.id
 
 
 def test_addressed_by_links_both_ways(tmp_path: Path):
@@ -168,15 +162,14 @@ def test_addressed_by_links_both_ways(tmp_path: Path):
 
     row = soups[REMARKS_PAGE].find("tr", id="remark-02")
     addressed = row.select_one(".sd-trace-addressed")
-    assert addressed is not None and NOT_STATED not in row.get_text()
+    assert addressed is not None and addressed.get("data-origin") == "site"
     link = addressed.select_one("a")
     assert link["href"] == "../../guidelines/viewpoint-guidelines/#life-1"
     assert "やさしいデジタル化を目指す" in link.get_text()
     guidelines = soups[STRUCTURE_PAGE]
     trace = guidelines.find(id="life-1").select_one(".sd-trace")
-    assert trace is not None and [a["href"] for a in trace.select("a")] == [
-        "../../revision/remarks/#remark-02"
-    ]
+    assert trace is not None and trace.get("data-origin") == "site"
+    assert [a["href"] for a in trace.select("a")] == ["../../revision/remarks/#remark-02"]
     others = [g for g in guidelines.select(".sd-guidelines > li") if g.get("id") != "life-1"]
     assert others and not any(g.select(".sd-trace") for g in others)
 
@@ -217,19 +210,23 @@ def test_structure_diagram_equals_the_model(strategy: Strategy, soups):
             assert label is not None and label.get_text(strip=True) in ("行動指針", "解決方法")
 
 
-# --- version ---------------------------------------------------------------------------------------------------
+# --- edition --------------------------------------------------------------------------------------------------
 
 
-def test_current_version_in_every_footer_and_on_the_cover(strategy: Strategy, soups):
+def test_the_sources_edition_in_every_footer_and_on_the_cover(strategy: Strategy, soups):
     from macros import pdf_cover
+    from macros.publication import Publication
 
-    version = f"第{strategy.meta.version}版"
-    assert version in pdf_cover(strategy, "")["version"]
+    cover = pdf_cover(strategy, Publication(), "")
+    assert (cover["date"], cover["status"], cover["url"], cover["licence"]) == ("2022年12月1日", "案", "", "")
     for name, soup in soups.items():
         footer = soup.select_one("footer .md-copyright")
-        assert footer is not None and version in footer.get_text(), name
-        link = footer.select_one(".sd-version a")
-        assert link is not None, name
+        edition = footer.select_one(".sd-edition")
+        assert edition is not None, name
+        words = edition.get_text()
+        assert strategy.meta.meeting in words and strategy.meta.document in words and "2022年12月1日" in words
+        assert not re.search(r"第\s*\d", words.replace(strategy.meta.meeting, "")), name
+        link = edition.select_one("a")
         target = posixpath.normpath(posixpath.join(posixpath.dirname(name), link["href"]))
         assert target == "about/revisions", (name, target)
 
@@ -256,17 +253,22 @@ def test_copy_link_button_copies_the_full_url(browser, served: str):
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.rstrip("/"))
     page = context.new_page()
     page.goto(served + "revision/remarks/")
-    badges = page.locator("article a.sd-id").count()
-    assert badges > 27 and page.locator("article a.sd-id + button.sd-copy").count() == badges
-    button = page.locator('a.sd-id[href="#remark-13"] + button.sd-copy')
-    assert "リンクをコピー" in button.get_attribute("aria-label")
+    badges = page.locator("article a.sd-permalink").count()
+    assert badges > 27 and page.locator("article a.sd-permalink + button.sd-copy").count() == badges
+    button = page.locator('a.sd-permalink[href="#remark-13"] + button.sd-copy')
+    assert button.get_attribute("aria-label") == "リンクをコピー（ご指摘事項 13）"
+    # Shown on hover and focus only, like Material's heading permalinks.
+    permalink = page.locator('a.sd-permalink[href="#remark-13"]')
+    assert permalink.evaluate("a => getComputedStyle(a).opacity") == "0"
+    page.locator("tr#remark-13 th").hover()
+    assert permalink.evaluate("a => getComputedStyle(a).opacity") == "1"
     button.focus()
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('sd-copy-status')?.textContent === 'コピーしました'")
     assert page.evaluate("navigator.clipboard.readText()") == f"{served}revision/remarks/#remark-13"
     assert page.get_attribute("#sd-copy-status", "aria-live") == "polite"
     page.emulate_media(media="print")
-    assert not button.is_visible() and page.locator('a.sd-id[href="#remark-13"]').is_visible()
+    assert not button.is_visible() and not permalink.is_visible()
     context.close()
 
 
