@@ -161,11 +161,10 @@ def read_pages(site: Path) -> dict[str, Any]:
     }
 
 
-def sitemap_pages(site: Path) -> list[str]:
-    """Every page of a built site's sitemap, as a path below the site root ("" is the home page)."""
-    import re
+def site_pages(site: Path) -> list[str]:
+    """Every page of a built site, as a path below the site root ("" is the home page), in path order.
 
-    locs = re.findall(r"<loc>([^<]+)</loc>", (site / "sitemap.xml").read_text(encoding="utf-8"))
-    # Absolute URLs when the site has an address; site-absolute paths ("/…") when it has none.
-    assert locs and all(re.match(r"^(https?://[^/]+)?/", loc) for loc in locs)
-    return [re.sub(r"^(https?://[^/]+)?/", "", loc) for loc in locs]
+    Read from the files, not from sitemap.xml: without a published address (SITE_URL) the sitemap lists nothing.
+    """
+    pages = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))
+    return ["" if p == "." else f"{p}/" for p in pages]

@@ -22,7 +22,7 @@ from axe_playwright_python.base import AXE_SCRIPT  # the axe-core that the packa
 from playwright.sync_api import Browser, Page, Request, Response
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import build_site, chromium, serve, sitemap_pages
+from tests.conftest import build_site, chromium, serve, site_pages
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = (1280, 375)
@@ -73,8 +73,8 @@ def base_url(built: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def pages(built: Path) -> list[str]:
-    """Every page of the sitemap, as a path below the site root ("" is the home page)."""
-    return sitemap_pages(built)
+    """Every page of the site, as a path below the site root ("" is the home page)."""
+    return site_pages(built)
 
 
 @pytest.fixture(scope="module")

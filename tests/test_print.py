@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.conftest import chromium, serve, sitemap_pages
+from tests.conftest import chromium, serve, site_pages
 
 WEB_ONLY = [
     ".md-header",
@@ -35,8 +35,8 @@ def base_url(site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def pages(site: Path) -> list[str]:
-    """Every page of the sitemap, as a path below the site root."""
-    return sitemap_pages(site)
+    """Every page of the site, as a path below the site root."""
+    return site_pages(site)
 
 
 def test_every_page_prints_without_web_chrome(
