@@ -207,7 +207,7 @@ def test_structure_diagram_equals_the_model(strategy: Strategy, soups):
         ]
         for group in li.select("ol, ul"):
             label = li.find(id=group["aria-labelledby"])
-            assert label is not None and label.get_text(strip=True) in ("行動指針", "解決方法")
+            assert label is not None and label.get_text(strip=True) in ("行動指針案", "解決方法案")
 
 
 # --- edition --------------------------------------------------------------------------------------------------
