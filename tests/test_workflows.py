@@ -375,17 +375,16 @@ def ci_violations(path: Path) -> list[str]:
             violations.append(f"ci: {variable} must point into the cached /var/cache/ci")
 
     build = [s for s in steps if calls_command(s.get("run", ""), "scripts/build")]
-    build_env = (build[0].get("env") or {}) if build else {}
-    if str(build_env.get("USE_DIRECTORY_URLS")) != "false":
+    if not build or (build[0].get("env") or {}).get("SITE_URL") != PAGES_ADDRESS:
+        violations.append(f"ci: scripts/build must make the PDF with the Pages address {PAGES_ADDRESS}")
+    if not any(calls_command(r, "scripts/disk-site") and "site site-preview" in r for r in runs):
         violations.append(
-            "ci: the artifact's site must be built with USE_DIRECTORY_URLS=false (opens from disk)"
+            "ci: the artifact's site must be made with scripts/disk-site site site-preview (opens from disk)"
         )
-    if build_env.get("SITE_URL") != PAGES_ADDRESS:
-        violations.append(f"ci: the artifacts must carry the Pages address {PAGES_ADDRESS}")
 
     uploads = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
     uploaded = {str((s.get("with") or {}).get("path", "")).rstrip("/") for s in uploads}
-    for wanted in ("site", "site/pdf/strategy.pdf"):
+    for wanted in ("site-preview", "site/pdf/strategy.pdf"):
         if wanted not in uploaded:
             violations.append(f"ci: {wanted} is not uploaded as an artifact")
     return violations
@@ -652,12 +651,17 @@ CI_MUTATIONS = [
     ("    needs: quick\n", "", "must start after the quick job"),
     ("          path: /var/cache/ci\n", "          path: ~/.cache\n", "must cache"),
     ("  APT_ARCHIVES: /var/cache/ci/apt\n", "", "APT_ARCHIVES"),
-    ('          USE_DIRECTORY_URLS: "false"\n', "", "USE_DIRECTORY_URLS"),
+    (
+        "        run: scripts/disk-site site site-preview\n",
+        "        run: cp -r site site-preview\n",
+        "disk-site",
+    ),
     (
         "          SITE_URL: https://${{ github.repository_owner }}",
         "          SITE_URL: http://127.0.0.1:8000",
-        "Pages address",
+        "make the PDF with the Pages address",
     ),
+    ("          path: site-preview/\n", "          path: site/\n", "site-preview is not uploaded"),
     ("path: site/pdf/strategy.pdf", "path: site/index.html", "site/pdf/strategy.pdf"),
     ("  push:\n    branches: [main]\n", "  push:\n", "push to main"),
 ]
