@@ -504,6 +504,9 @@ def test_jobs_run_in_the_debian_12_image_pinned_by_digest(workflow):
     # The image's OS is the README's: its tag names bookworm, and scripts/setup refuses anything but Debian 12
     # (tests/test_ci_steps.py runs it against other os-release files).
     assert next(iter(images)).startswith("python:3.11-slim-bookworm@sha256:")
+    # Dependabot updates the image named in .github/ci-image/Dockerfile; the workflows must use the same one.
+    dockerfile = (GITHUB_DIR / "ci-image" / "Dockerfile").read_text(encoding="utf-8")
+    assert re.findall(r"^FROM (\S+)$", dockerfile, re.MULTILINE) == list(images)
 
 
 def test_ci_requirements():
@@ -820,9 +823,9 @@ def test_dependabot_config():
     config = load_yaml(GITHUB_DIR / "dependabot.yml")
     assert config["version"] == 2
     updates = {u["package-ecosystem"]: u for u in config["updates"]}
-    assert set(updates) == {"pip", "github-actions", "npm"}
+    assert set(updates) == {"pip", "github-actions", "npm", "docker"}
     for ecosystem, update in updates.items():
-        assert update["directory"] == "/", ecosystem
+        assert update["directory"] == ("/.github/ci-image" if ecosystem == "docker" else "/"), ecosystem
         assert update["schedule"]["interval"] == "weekly", ecosystem
         cooldown = update["cooldown"]
         assert isinstance(cooldown.get("default-days"), int) and 7 <= cooldown["default-days"] <= 90, (
