@@ -107,7 +107,8 @@ def copy_project(dest: Path) -> Path:
 
 # --- a real browser ---------------------------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
+# Debian's Chromium, or the one named by CHROMIUM_PATH (as for scripts/setup); Playwright never downloads one.
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -24,6 +24,8 @@ from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import build_site, chromium, serve, site_pages
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = (1280, 375)
 SCHEMES = {"light": "default", "dark": "slate"}  # emulated prefers-color-scheme -> Material's scheme

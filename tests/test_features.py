@@ -248,6 +248,7 @@ def browser() -> Iterator:
         yield b
 
 
+@pytest.mark.browser
 def test_copy_link_button_copies_the_full_url(browser, served: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.rstrip("/"))
@@ -296,6 +297,7 @@ _CONTRAST = """
 """
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_structure_fits_a_small_screen_and_is_legible(browser, served: str, scheme: str):
     context = browser.new_context(viewport={"width": 375, "height": 800}, color_scheme=scheme)

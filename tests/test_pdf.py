@@ -25,6 +25,8 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
+pytestmark = [pytest.mark.pdf, pytest.mark.slow]
+
 SOURCE_DATE_EPOCH = "1669852800"  # 2022-12-01T00:00:00Z
 A4_POINTS = (595.28, 841.89)
 COVER_TEXTS = (

@@ -11,6 +11,8 @@ from playwright.sync_api import Browser
 
 from tests.conftest import chromium, serve, site_pages
 
+pytestmark = [pytest.mark.browser, pytest.mark.pdf]
+
 WEB_ONLY = [
     ".md-header",
     ".md-sidebar--primary",

@@ -35,6 +35,8 @@ from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import chromium, serve
 
+pytestmark = pytest.mark.browser
+
 PROJECT = Path(os.environ.get("SEARCH_TEST_PROJECT", Path(__file__).resolve().parents[1])).resolve()
 HOME_BUDGET = 200_000  # bytes, gzip-compressed, search index excluded
 FIXED_QUERIES = [
