@@ -89,6 +89,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(project, project.parent / "site", pdf=True)
 
 
+@pytest.mark.pdf
 def test_settings_in_every_footer(published: Path):
     pages = read_pages(published)
     assert len(pages) >= 15
@@ -108,6 +109,7 @@ def test_settings_in_every_footer(published: Path):
         ), name
 
 
+@pytest.mark.pdf
 def test_settings_on_the_open_data_page_and_in_metadata(published: Path):
     page = read_pages(published)["about/open-data/index.html"].select_one(".sd-open-data-licence")
     assert (
@@ -123,6 +125,7 @@ def test_settings_on_the_open_data_page_and_in_metadata(published: Path):
     assert metadata["publication"]["site_url"] == "https://example.github.io/strategy/"
 
 
+@pytest.mark.pdf
 def test_settings_on_the_pdf_cover(published: Path):
     pdf = published / "pdf" / "strategy.pdf"
     cover = subprocess.run(
