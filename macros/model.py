@@ -298,9 +298,7 @@ class FieldItem(Model):
     """A label with its value."""
 
     label: Text
-    value: Text | list[ListItem] = Field(
-        description="内容。文か、箇条書き（入れ子は {text, items}）"
-    )
+    value: Text | list[ListItem] = Field(description="内容。文か、箇条書き（入れ子は {text, items}）")
     marker: Literal["bullet", "none"] = Field(
         default="bullet",
         description="内容が箇条書きのときの行頭の印。項目の文が「1.」などの番号で始まるときは none",
@@ -363,7 +361,9 @@ class TableBlock(Model):
                 placed.append((column, cell))
                 colspan = cell.colspan if isinstance(cell, SpanCell) else 1
                 rowspan = cell.rowspan if isinstance(cell, SpanCell) else 1
-                covered |= {(below, column + c) for below in range(r + 1, r + rowspan) for c in range(colspan)}
+                covered |= {
+                    (below, column + c) for below in range(r + 1, r + rowspan) for c in range(colspan)
+                }
                 column += colspan
             span = max((c.rowspan for c in row if isinstance(c, SpanCell)), default=1)
             if r <= reach:
