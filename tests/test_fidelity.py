@@ -262,7 +262,7 @@ OURS = {
     "「WSに参加して得られたもの」は原資料ではグラフで示されており、その数値は資料の本文に含まれていないため掲載していません。": (
         "editorial note (style: editorial) in place of a chart with no data"
     ),
-    "原資料のこの位置には「【参考】 当日写真」として、グループ1、グループ2、グループ3、WSの様子の写真があります（このサイトでは省略）。": (
+    "原資料のこの位置には、ワークショップ当日の写真があります（このサイトでは省略）。": (
         "editorial note (style: editorial) in place of the photos, whose captions are excluded above"
     ),
 }
