@@ -301,7 +301,7 @@ class FieldItem(Model):
     value: Text | list[ListItem] = Field(description="内容。文か、箇条書き（入れ子は {text, items}）")
     marker: Literal["bullet", "none"] = Field(
         default="bullet",
-        description="内容が箇条書きのときの行頭の印。項目の文が「1.」などの番号で始まるときは none",
+        description="行頭の印（内容が箇条書きのとき）。項目の文が「1.」などの番号で始まるときは none",
     )
 
 
@@ -312,8 +312,8 @@ class FieldsBlock(Model):
     title: Text | None = None
     separator: Text | None = Field(
         default=None,
-        description="原文が項目名と内容を一行に続けて書くときの区切り（例: ：）。"
-        "書くと「項目名：内容」の一行で表示します。",
+        description="区切り（例: ：）。原文が項目名と内容を「アンケート対象：盛岡市役所全課」のように一行に"
+        "続けて書くとき、その間の文字。書くと「項目名：内容」の一行で表示します。",
         examples=["："],
     )
     items: list[FieldItem] = Field(min_length=1)
