@@ -208,6 +208,71 @@ def test_participant_rows_stay_with_their_group(strategy: Strategy, pages: list[
             assert any(contains_in_order(line, row) for line in pages[first[0]]), (label, row)
 
 
+def print_css(built: Path) -> str:
+    """The council PDF's stylesheets in the plugin's order: the page's own (Material, strategy.css, print.css),
+    then the plugin's print styles and its Material theme, then docs/overrides/pdf/styles.scss."""
+    import sass
+    from mkdocs_to_pdf import styles as plugin_styles
+    from mkdocs_to_pdf import themes as plugin_themes
+
+    css = [
+        p.read_text(encoding="utf-8") for p in sorted((built / "assets" / "stylesheets").glob("main.*.css"))
+    ]
+    css += [
+        (built / "stylesheets" / name).read_text(encoding="utf-8") for name in ("strategy.css", "print.css")
+    ]
+    css.append(sass.compile(filename=str(Path(plugin_styles.__file__).parent / "report-print.scss")))
+    css.append(sass.compile(filename=str(Path(plugin_themes.__file__).parent / "material.scss")))
+    css.append(sass.compile(filename=str(ROOT / "docs" / "overrides" / "pdf" / "styles.scss")))
+    return "\n".join(css)
+
+
+def test_group_cells_survive_any_page_break(
+    strategy: Strategy, built: Path, html: dict[str, BeautifulSoup]
+) -> None:
+    """Wherever a grouped table meets the end of a page, each row prints on a page with its group's cell.
+
+    The document's own flow may happen to keep a table on one page; this moves each grouped table down the page
+    in 6 mm steps (the real table HTML, the PDF's real stylesheets, WeasyPrint) so that every break is tried.
+    """
+    import weasyprint
+
+    css = [weasyprint.CSS(string=print_css(built))]  # parsed once for every render below
+    grouped = [t for t in tables(strategy) if group_rows(t)]
+    assert len(grouped) >= 2
+    lost = []
+    for table in grouped:
+        head = header_line(table)
+        markup = next(
+            str(div)
+            for soup in html.values()
+            for div in soup.select("article div.sd-table")
+            if [w for th in div.select("thead tr")[0].find_all("th") for w in words(plain(th.get_text(" ")))]
+            == head
+        )
+        for offset in range(0, 240, 6):
+            page = (
+                '<html lang="ja"><head><meta charset="utf-8"></head><body>'
+                f'<article class="md-content__inner md-typeset"><div style="height: {offset}mm"></div>{markup}'
+                "</article></body></html>"
+            )
+            raw = subprocess.run(
+                ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
+                input=weasyprint.HTML(string=page).write_pdf(stylesheets=css),
+                capture_output=True,
+                check=True,
+            ).stdout.decode("utf-8")
+            texts = [[norm(x) for x in p.split("\n") if x.strip()] for p in raw.split("\f")]
+            for label, rows in group_rows(table):
+                for row in rows:
+                    for i, lines in enumerate(texts):
+                        if any(contains_in_order(line, row) for line in lines) and not all(
+                            any(w in words(line) for line in lines) for w in words(label)
+                        ):
+                            lost.append(f"{table_id(table)} at {offset} mm: {' '.join(row)} on page {i + 1}")
+    assert lost == [], lost
+
+
 # --- labelled lines ----------------------------------------------------------------------------------------
 
 
