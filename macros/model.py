@@ -289,7 +289,11 @@ class FieldItem(Model):
     """A label with its value."""
 
     label: Text
-    value: Text | list[Text]
+    value: Text | list[ListItem] = Field(description="内容。文か、箇条書き（入れ子は {text, items}）")
+    marker: Literal["bullet", "none"] = Field(
+        default="bullet",
+        description="行頭の印（内容が箇条書きのとき）。項目の文が「1.」などの番号で始まるときは none",
+    )
 
 
 class FieldsBlock(Model):
@@ -297,6 +301,12 @@ class FieldsBlock(Model):
 
     type: Literal["fields"]
     title: Text | None = None
+    separator: Text | None = Field(
+        default=None,
+        description="区切り（例: ：）。原文が項目名と内容を「アンケート対象：盛岡市役所全課」のように一行に"
+        "続けて書くとき、その間の文字。書くと「項目名：内容」の一行で表示します。",
+        examples=["："],
+    )
     items: list[FieldItem] = Field(min_length=1)
 
 
@@ -321,6 +331,42 @@ class TableBlock(Model):
     rows: list[list[Cell]] = Field(
         min_length=1, description="行。セルは文字、箇条書き（リスト）、または {text, colspan, rowspan}"
     )
+
+    @property
+    def row_groups(self) -> list[tuple[bool, list[list[tuple[int, Cell]]]]]:
+        """The body rows in runs, each cell with its column: (True, rows) for a rowspan and the rows it spans,
+        (False, rows) for the rows between.
+
+        Each run is one <tbody>, so that print keeps a group on one page with its group cell; the column tells
+        the row header (column 0) from a cell that a rowspan above pushed to the left of the row.
+        """
+        runs: list[tuple[bool, list[list[tuple[int, Cell]]]]] = []
+        covered: set[tuple[int, int]] = set()  # (row, column) taken by a rowspan from above
+        reach = -1  # the last row that a rowspan of the current group covers
+        for r, row in enumerate(self.rows):
+            placed: list[tuple[int, Cell]] = []
+            column = 0
+            for cell in row:
+                while (r, column) in covered:
+                    column += 1
+                placed.append((column, cell))
+                colspan = cell.colspan if isinstance(cell, SpanCell) else 1
+                rowspan = cell.rowspan if isinstance(cell, SpanCell) else 1
+                covered |= {
+                    (below, column + c) for below in range(r + 1, r + rowspan) for c in range(colspan)
+                }
+                column += colspan
+            span = max((c.rowspan for c in row if isinstance(c, SpanCell)), default=1)
+            if r <= reach:
+                runs[-1][1].append(placed)
+            elif span > 1:
+                runs.append((True, [placed]))
+            elif runs and not runs[-1][0]:
+                runs[-1][1].append(placed)
+            else:
+                runs.append((False, [placed]))
+            reach = max(reach, r + span - 1)
+        return runs
 
     @model_validator(mode="after")
     def _rectangular(self) -> TableBlock:

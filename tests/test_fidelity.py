@@ -19,11 +19,13 @@ line before a guideline title are a guideline's number and title; `実施期間�
 `2022年12月1日` is meta.date; the issues of one category are one table cell in the source, written one after the
 other with a space; the remarks list title is printed on two slides as `（1/2）` and `（2/2）`. Where the source breaks one sentence over several
 lines (slide wrapping, the vertical 「5年間計画期間」 label, the motto in the picture), the lines are joined as
-listed in `JOINS`. Table rows are compared row by row and column by column (a spanning cell's text in its first
+listed in `JOINS`. A fields block with a `separator` holds lines such as 「アンケート対象：盛岡市役所全課」 as label,
+separator and value. Table rows are compared row by row and column by column (a spanning cell's text in its first
 column, the columns it covers empty), so that numbers, ages, pages and months stay in their row and column.
 
 Deliberately absent source lines are in `EXCLUDED` and `TOC`, each with its reason; the texts that are the site's
-own (not the city's) are in `OURS`; page material printed twice is in `REPEATED`. All lists are checked against
+own (not the city's) are in `OURS`; page material printed twice is in `REPEATED`; the notes the data places
+next to what they describe rather than where the slide prints them are in `MOVED`. All lists are checked against
 the files, so they cannot go stale.
 """
 
@@ -40,7 +42,7 @@ from pydantic import BaseModel
 
 from macros.model import (
     Category,
-    FieldItem,
+    FieldsBlock,
     ListBlock,
     RemarksBlock,
     Section,
@@ -243,6 +245,21 @@ OURS = {
     "「WSに参加して得られたもの」は原資料ではグラフで示されており、その数値は資料の本文に含まれていないため掲載していません。": (
         "editorial note (style: editorial) in place of a chart with no data"
     ),
+    "原資料のこの位置には、ワークショップ当日の写真があります（このサイトでは省略）。": (
+        "editorial note (style: editorial) in place of the photos, whose captions are excluded above"
+    ),
+}
+
+# Source notes that the data places with what they describe, not where the slide prints them:
+# note → (the chart title of the editorial note it follows in the data, reason).
+MOVED = {
+    "※ 複数回答可の設問": (
+        "WSに参加して得られたもの",
+        (
+            "printed at the foot of the slide, it describes the multiple-choice question charted as "
+            "「WSに参加して得られたもの」, not the free-text list printed above it"
+        ),
+    ),
 }
 
 
@@ -395,22 +412,23 @@ def compositions(strategy: Strategy) -> dict[str, list[str]]:
     for guideline in strategy.framework.guidelines:
         out[f"{CIRCLED[guideline.number - 1]} {guideline.title}"] = [guideline.title]
         out[f"{guideline.number} {guideline.title}"] = [guideline.title]
-    for item in field_items(strategy):
-        if isinstance(item.value, str):
-            out[f"{item.label}：{item.value}"] = [item.label, item.value]
+    for composed, parts in labelled_lines(strategy):
+        out[composed] = parts
     for viewpoint in strategy.framework.viewpoints:
         for category in viewpoint.categories:
             out[issues_cell(category)] = [i.text for i in category.issues]
     return out
 
 
-def field_items(node: Any) -> list[FieldItem]:
-    """Every label–value item under `node`, in file order, once each."""
-    seen: dict[int, FieldItem] = {}
-    for _, _, owner in walk(node):
-        if isinstance(owner, FieldItem):
-            seen.setdefault(id(owner), owner)
-    return list(seen.values())
+def labelled_lines(node: Any) -> list[tuple[str, list[str]]]:
+    """The source's 「label：value」 lines that fields blocks with a separator hold in parts: (line, parts)."""
+    blocks = {id(o): o for _, _, o in walk(node) if isinstance(o, FieldsBlock) and o.separator}
+    return [
+        (f"{f.label}{b.separator}{f.value}", [f.label, b.separator, f.value])
+        for b in blocks.values()
+        for f in b.items
+        if isinstance(f.value, str)
+    ]
 
 
 def issues_cell(category: Category) -> str:
@@ -519,9 +537,7 @@ def test_repeated_source_lines_are_the_listed_ones(strategy: Strategy, source: S
         t for _, t, _ in walk(strategy.chapters)
     )
     in_data.update(s.heading for s in strategy.sections() if s.number)
-    in_data.update(
-        f"{f.label}：{f.value}" for f in field_items(strategy.chapters) if isinstance(f.value, str)
-    )
+    in_data.update(line for line, _ in labelled_lines(strategy.chapters))
     in_data.update(strategy.get("remarks-list").title + p for p in ("（1/2）", "（2/2）"))
     in_data.update(k for k, parts in comps.items() if not parts)  # the date
     excluded = {t for e in EXCLUDED for t in e.texts}
@@ -621,7 +637,7 @@ def test_sections_are_in_source_order(strategy: Strategy, source: Source):
 def chapter_texts(section: Section) -> Iterator[str]:
     """The chapter's texts in file order; not our own, and not the tag grids (see test_tag_grids)."""
     for _, text, owner in walk(section):
-        if isinstance(owner, TextBlock) and owner.style == "editorial" or text in OURS:
+        if isinstance(owner, TextBlock) and owner.style == "editorial" or text in OURS or text in MOVED:
             continue
         if isinstance(owner, ListBlock) and owner.marker == "tags" or owner in TAG_ITEMS:
             continue
@@ -751,3 +767,25 @@ def test_participants_stay_as_anonymised_in_the_source(strategy: Strategy, sourc
     in_source = Counter(name.findall(source.raw))
     assert in_data == in_source
     assert in_data == Counter(m for row in src_rows for col in row for c in col for m in name.findall(c))
+
+
+def test_moved_notes_stand_with_what_they_describe(strategy: Strategy, source: Source):
+    """A moved note follows, in the data, the editorial note of what it describes; in the source it is on that
+    slide (after the chart's title, before the next heading)."""
+    for note, (chart, _reason) in MOVED.items():
+        placed = [
+            (section, k)
+            for section in strategy.sections()
+            for k, block in enumerate(section.blocks)
+            if isinstance(block, TextBlock) and block.text == note
+        ]
+        assert len(placed) == 1, note
+        section, k = placed[0]
+        before = section.blocks[k - 1] if k else None
+        assert isinstance(before, TextBlock) and before.style == "editorial", note
+        assert f"「{chart}」" in before.text, (note, before.text)
+        lines = [u for u in source.lines]
+        at = next(i for i, u in enumerate(lines) if u.text == note)
+        title = max(i for i, u in enumerate(lines[:at]) if u.text == chart)
+        between = [u.text for u in lines[title + 1 : at]]
+        assert not any(t.startswith(("(", "【参考】")) for t in between), between
