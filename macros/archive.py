@@ -11,6 +11,8 @@ passes through the page's Jinja.
 from __future__ import annotations
 
 import functools
+import html
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,8 +22,7 @@ from .pages import Links, Page, all_pages, anchor_pages, relative_url
 from .render import ENV, render_page
 
 Kind = Literal["home", "document", "comparison"]
-# Archive and comparison pages stay out of the search index: a search finds the current text only.
-FRONT_MATTER = "---\nsearch:\n  exclude: true\n---\n\n"
+# Archive and comparison pages stay out of the search index (front matter): a search finds the current text only.
 MACRO_CALL = "{{ edition_page() }}\n"
 
 
@@ -58,9 +59,22 @@ def generated_pages(site: SiteEditions) -> dict[str, ArchivePage]:
     return dict(sorted(pages.items()))
 
 
+def page_title(page: ArchivePage) -> str:
+    """The page's title for the theme: HTML-escaped (the theme prints it as it is) and without braces, so that
+    mkdocs-macros' Jinja never reads it."""
+    if page.kind == "comparison":
+        text = f"新旧対照表（{edition_label(page.edition)}）"
+    elif page.kind == "home" or page.page is None:
+        text = edition_label(page.edition)
+    else:
+        text = f"{page.page.section.heading}（{page.edition.entry.date_ja}の版）"
+    return html.escape(text, quote=True).replace("{", "&#123;").replace("}", "&#125;")
+
+
 def page_content(page: ArchivePage) -> str:
-    """The Markdown source of a generated page: kept out of search, and only a macro call."""
-    return FRONT_MATTER + MACRO_CALL
+    """The Markdown source of a generated page: its title, kept out of search, and only a macro call."""
+    front = f"---\ntitle: {json.dumps(page_title(page), ensure_ascii=False)}\nsearch:\n  exclude: true\n---\n\n"
+    return front + MACRO_CALL
 
 
 @functools.lru_cache(maxsize=64)
