@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
 log = logging.getLogger("mkdocs.hooks.editions")
@@ -49,8 +49,21 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+WEB_ONLY = ".sd-history"  # links to the 新旧対照表 pages, which the council PDF does not hold
+
+
+@event_priority(50)  # before the PDF plugin renders the PDF (its on_post_build, priority 0)
+def _drop_history_from_pdf(config: MkDocsConfig) -> None:
+    """Drop the per-item history from the articles the PDF plugin collected: it links to pages outside the PDF."""
+    plugin = config.plugins.get("to-pdf")
+    generator = getattr(plugin, "generator", None) if plugin is not None and _pdf_enabled(config) else None
+    for article in getattr(generator, "_articles", {}).values():  # private: the plugin has no accessor
+        for element in article.select(WEB_ONLY):
+            element.decompose()
+
+
 @event_priority(-110)  # after the council PDF (hooks/pdf.py runs at -100)
-def on_post_build(config: MkDocsConfig) -> None:
+def _write_edition_files(config: MkDocsConfig) -> None:
     """Write each edition's data, each 新旧対照表 (Markdown, and PDF with the council PDF), each past PDF."""
     from macros.archive import comparison_of, data_files
     from macros.comparison import render_markdown, render_pdf
@@ -82,6 +95,9 @@ def on_post_build(config: MkDocsConfig) -> None:
         if pdf and edition in site.archived:
             key = _key("edition", edition.entry.sha256, fingerprint)
             _cached(cache, key, folder / "strategy.pdf", lambda e=edition: _edition_pdf(root, e))
+
+
+on_post_build = CombinedEvent(_drop_history_from_pdf, _write_edition_files)
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
