@@ -113,7 +113,11 @@ def _fingerprint(root: Path) -> str:
     digest = hashlib.sha256(os.environ.get("SITE_URL", "").encode())
     for part in RENDERER:
         path = root / part
-        paths = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
+        paths = (
+            sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if path.is_dir()
+            else [path]
+        )
         for p in paths:
             if p.exists():
                 digest.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
@@ -149,7 +153,14 @@ def _edition_pdf(root: Path, edition: Any) -> bytes:
 
     with tempfile.TemporaryDirectory(prefix="edition-") as tmp:
         project = Path(tmp) / "project"
-        for part in ("mkdocs.yml", "docs", "macros", "hooks", "data/publication.yaml", "data/strategy.schema.json"):
+        for part in (
+            "mkdocs.yml",
+            "docs",
+            "macros",
+            "hooks",
+            "data/publication.yaml",
+            "data/strategy.schema.json",
+        ):
             source, dest = root / part, project / part
             dest.parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():
@@ -176,7 +187,16 @@ def _edition_pdf(root: Path, edition: Any) -> bytes:
         epoch = int(datetime.datetime(date.year, date.month, date.day, tzinfo=datetime.UTC).timestamp())
         env = {**os.environ, "ENABLE_PDF_EXPORT": "1", "SOURCE_DATE_EPOCH": str(epoch)}
         site = Path(tmp) / "site"
-        command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "--strict", "-f", str(project / "mkdocs.yml")]
+        command = [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--quiet",
+            "--strict",
+            "-f",
+            str(project / "mkdocs.yml"),
+        ]
         result = subprocess.run(
             [*command, "-d", str(site)], cwd=project, env=env, capture_output=True, text=True, check=False
         )

@@ -86,7 +86,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
             strategies.append(load_any(path))
         except DataError as exc:
             print(exc, file=sys.stderr)
-            print(f"{role}のファイル {path} に {len(exc.problems)} 件の問題があるため、新旧対照表は作れません。", file=sys.stderr)
+            print(
+                f"{role}のファイル {path} に {len(exc.problems)} 件の問題があるため、新旧対照表は作れません。",
+                file=sys.stderr,
+            )
         except OSError as exc:
             print(f"{role}のファイル {path} を読めません（{exc.strerror}）。", file=sys.stderr)
     if len(strategies) != 2:
@@ -172,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     diff.add_argument("-o", "--output", help="書き出すファイル（省略すると画面に出します。pdf では必須）")
     diff.set_defaults(func=cmd_diff)
     edition = sub.add_parser("edition", help="いまの data/strategy.yaml を新しい版として凍結する")
-    edition.add_argument("--date", required=True, help="版の日付（YYYY-MM-DD）。data/editions/日付.yaml になります")
+    edition.add_argument(
+        "--date", required=True, help="版の日付（YYYY-MM-DD）。data/editions/日付.yaml になります"
+    )
     edition.add_argument("--label", required=True, help="版の名前（例: 第3回アドバイザーボード「…」）")
     edition.add_argument("--status", required=True, choices=["案", "策定", "改訂"], help="版の状態")
     edition.add_argument("--summary", help="改訂の概要（二つ目からの版では必須）")

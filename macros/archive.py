@@ -13,12 +13,13 @@ from __future__ import annotations
 import functools
 import html
 import json
+import posixpath
 from dataclasses import dataclass
 from typing import Literal
 
 from .comparison import Comparison, build, changed_ids, render_html
 from .editions import Edition, SiteEditions, edition_dir
-from .pages import Links, Page, all_pages, anchor_pages, relative_url
+from .pages import Links, Page, all_pages, anchor_pages, relative_url, url_of
 from .render import ENV, render_page
 
 Kind = Literal["home", "document", "comparison"]
@@ -52,7 +53,9 @@ def generated_pages(site: SiteEditions) -> dict[str, ArchivePage]:
         prefix = edition_dir(edition.slug)
         pages[prefix + "index.md"] = ArchivePage(prefix + "index.md", "home", edition)
         for page in all_pages(edition.strategy):
-            pages[prefix + page.path] = ArchivePage(prefix + page.path, "document", edition, _prefixed(page, prefix))
+            pages[prefix + page.path] = ArchivePage(
+                prefix + page.path, "document", edition, _prefixed(page, prefix)
+            )
     for _previous, edition in site.pairs:
         src = comparison_path(edition)
         pages[src] = ArchivePage(src, "comparison", edition)
@@ -73,7 +76,9 @@ def page_title(page: ArchivePage) -> str:
 
 def page_content(page: ArchivePage) -> str:
     """The Markdown source of a generated page: its title, kept out of search, and only a macro call."""
-    front = f"---\ntitle: {json.dumps(page_title(page), ensure_ascii=False)}\nsearch:\n  exclude: true\n---\n\n"
+    front = (
+        f"---\ntitle: {json.dumps(page_title(page), ensure_ascii=False)}\nsearch:\n  exclude: true\n---\n\n"
+    )
     return front + MACRO_CALL
 
 
@@ -137,7 +142,6 @@ def render(
     if page.kind == "document":
         assert page.page is not None
         return _compact(banner) + "\n\n" + render_page(edition.strategy, page.page, links)
-    here = page.src.rsplit("/", 1)[0] + "/"
     if page.kind == "home":
         return ENV.get_template("editions/home.html.j2").render(
             e=edition,
@@ -145,7 +149,7 @@ def render(
             label=edition_label(edition),
             banner=_compact(banner),
             links=links,
-            files=_relative_files(here, page.src, files),
+            files=_relative_files(page.src, files),
             comparison=relative_url(page.src, comparison_path(edition)) if site.previous(edition) else None,
         )
     previous = site.previous(edition)
@@ -154,19 +158,14 @@ def render(
         e=edition,
         label=edition_label(edition),
         table=render_html(comparison_of(previous, edition)),
-        files=_relative_files(here, page.src, files),
+        files=_relative_files(page.src, files),
         revisions=relative_url(page.src, "about/revisions.md"),
     )
 
 
-def _relative_files(here: str, src: str, files: dict[str, str] | None) -> list[tuple[str, str]]:
+def _relative_files(src: str, files: dict[str, str] | None) -> list[tuple[str, str]]:
     """(label, link) for files below the site root, linked from the page `src` (with directory URLs)."""
-    import posixpath
-
-    from .pages import url_of
-
     base = url_of(src).rstrip("/") or "."
-    del here
     return [(label, posixpath.relpath(path, base)) for label, path in (files or {}).items()]
 
 
@@ -212,10 +211,6 @@ class Row:
 
 def revision_rows(site: SiteEditions, here: str, pdf: bool) -> list[Row]:
     """The editions, newest first, as the 改訂履歴 page lists them."""
-    import posixpath
-
-    from .pages import url_of
-
     base = url_of(here).rstrip("/") or "."
 
     def link(path: str) -> str:

@@ -244,7 +244,9 @@ def _md_parts(parts: tuple[Part, ...] | None, tag: str, note: str) -> str:
 
 
 def _md_cell(line: Line, side: str) -> str:
-    text = _md_parts(line.new, "ins", ABSENT_NOTE) if side == "new" else _md_parts(line.old, "del", ABSENT_NOTE)
+    text = (
+        _md_parts(line.new, "ins", ABSENT_NOTE) if side == "new" else _md_parts(line.old, "del", ABSENT_NOTE)
+    )
     return f"{escape_inline(line.label)}：{text}" if line.label else text
 
 
@@ -336,4 +338,3 @@ def changed_ids(comparison: Comparison) -> Iterator[tuple[str, str]]:
     for entry in comparison.entries:
         if entry.action != "reordered":
             yield entry.item_id, entry.anchor
-

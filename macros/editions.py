@@ -41,7 +41,9 @@ editions:
 class EditionEntry(Model):
     """One published edition, as the registry records it."""
 
-    date: datetime.date = Field(description="版の日付（YYYY-MM-DD）。ファイル名とアドレス（/editions/日付/）になります。")
+    date: datetime.date = Field(
+        description="版の日付（YYYY-MM-DD）。ファイル名とアドレス（/editions/日付/）になります。"
+    )
     label: Text = Field(description="版の名前（例: 第2回アドバイザーボード「戦略立案に向けた協議資料」）")
     status: Literal["案", "策定", "改訂"] = Field(description="版の状態: 案・策定・改訂")
     summary: Text | None = Field(default=None, description="改訂の概要（最初の版では省略できます）")
@@ -118,7 +120,7 @@ def load_registry(root: str | Path = ".") -> Registry:
     if not path.exists():
         return Registry()
     loaded = load_file(path)
-    loaded.path = REGISTRY if Path(root).resolve() == Path(".").resolve() else str(path)
+    loaded.path = REGISTRY if Path(root).resolve() == Path.cwd() else str(path)
     problems = list(loaded.problems)
     try:
         registry = Registry.model_validate(loaded.data)
@@ -127,7 +129,11 @@ def load_registry(root: str | Path = ".") -> Registry:
             loc = tuple(error["loc"])
             name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
             template = _MESSAGES.get(error["type"])
-            message = template.format(name=name) if template else str(error.get("ctx", {}).get("error", error["msg"]))
+            message = (
+                template.format(name=name)
+                if template
+                else str(error.get("ctx", {}).get("error", error["msg"]))
+            )
             problems.append(_problem(loaded, loc, message))
         raise DataError(problems) from None
     if problems:
@@ -220,19 +226,28 @@ def freeze(
     registry = load_registry(root)
     problems = []
     if status not in STATUSES:
-        problems.append(Problem(1, 1, f"status は 案・策定・改訂 のどれかにしてください（いま「{status}」）。", "edition"))
+        problems.append(
+            Problem(1, 1, f"status は 案・策定・改訂 のどれかにしてください（いま「{status}」）。", "edition")
+        )
     if not label.strip():
         problems.append(Problem(1, 1, "label（版の名前）を書いてください。", "edition"))
     if registry.editions:
         latest = registry.editions[-1]
         if date <= latest.date:
             problems.append(
-                Problem(1, 1, f"日付は最新の版（{latest.slug}）より後にしてください（いま {date.isoformat()}）。", "edition")
+                Problem(
+                    1,
+                    1,
+                    f"日付は最新の版（{latest.slug}）より後にしてください（いま {date.isoformat()}）。",
+                    "edition",
+                )
             )
         latest_path = root / EDITIONS_DIR / f"{latest.slug}.yaml"
         current = parse(load_file(source))
         if latest_path.exists() and _load_frozen(str(latest_path), latest.sha256, latest.model) == current:
-            problems.append(Problem(1, 1, f"内容が最新の版（{latest.slug}）と同じです。版は作りません。", "edition"))
+            problems.append(
+                Problem(1, 1, f"内容が最新の版（{latest.slug}）と同じです。版は作りません。", "edition")
+            )
         if not (summary or "").strip():
             problems.append(Problem(1, 1, "summary（改訂の概要）を書いてください。", "edition"))
     if problems:
@@ -258,7 +273,10 @@ def freeze(
         load_editions(root)
     except DataError:
         target.unlink()
-        registry_path.write_text(before, encoding="utf-8") if before != REGISTRY_HEADER else registry_path.unlink()
+        if before == REGISTRY_HEADER:
+            registry_path.unlink()
+        else:
+            registry_path.write_text(before, encoding="utf-8")
         raise
     return target
 

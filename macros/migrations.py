@@ -38,6 +38,8 @@ def migrate(data: Any, version: int) -> Any:
     result = copy.deepcopy(data)
     for step in range(version, MODEL_VERSION):
         if step not in MIGRATIONS:
-            raise MigrationError(f"model {step} から {step + 1} への移行（macros/migrations.py）がありません。")
+            raise MigrationError(
+                f"model {step} から {step + 1} への移行（macros/migrations.py）がありません。"
+            )
         result = MIGRATIONS[step](result)
     return result

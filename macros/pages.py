@@ -111,7 +111,10 @@ class Links:
 
     def history(self, item_id: str) -> list[tuple[str, str]]:
         """(edition label, link to the row of its 新旧対照表) for every edition in which the item changed."""
-        return [(label, relative_url(self.here, path, anchor)) for label, path, anchor in self.changes.get(item_id, ())]
+        return [
+            (label, relative_url(self.here, path, anchor))
+            for label, path, anchor in self.changes.get(item_id, ())
+        ]
 
     def href(self, item_id: str) -> str:
         """A link to the one place that anchors `item_id`."""

@@ -115,12 +115,19 @@ def test_markdown_columns_new_left_old_right_with_marks(pair):
     assert "| 改正後 | 改正前 |" in out and "| 改正前 | 改正後 |" not in out
     row = next(line for line in out.splitlines() if "外国人" in line)
     new_cell, old_cell = [c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]]
-    assert new_cell == "説明：高齢者も子どもも障がい者<ins>も外国人</ins>も置き去りにせず、デジタル格差を<ins>確実に</ins>解消する"
+    assert (
+        new_cell
+        == "説明：高齢者も子どもも障がい者<ins>も外国人</ins>も置き去りにせず、デジタル格差を<ins>確実に</ins>解消する"
+    )
     assert old_cell == f"説明：{OLD_SENTENCE}"
     added = next(line for line in out.splitlines() if NEW_REMARK_TEXT in line and "**" not in line)
-    assert added.startswith("| 番号：<ins>28</ins><br>発言文：<ins>" + NEW_REMARK_TEXT) and added.endswith("| （新設） |")
+    assert added.startswith("| 番号：<ins>28</ins><br>発言文：<ins>" + NEW_REMARK_TEXT) and added.endswith(
+        "| （新設） |"
+    )
     removed = next(line for line in out.splitlines() if "関係人口を増加させる" in line)
-    assert removed.startswith("| （削除） | ") and "<del>市内外の多くの人がつながるまちを目指す</del>" in removed
+    assert (
+        removed.startswith("| （削除） | ") and "<del>市内外の多くの人がつながるまちを目指す</del>" in removed
+    )
     assert "goal-town" not in removed  # a removed item is shown by its wording, not by the ids it refers to
 
 
@@ -146,7 +153,9 @@ def test_html_marks_sit_in_their_columns_and_site_labels_are_marked(comparison):
     assert [i.get_text() for i in soup.select("#cmp-life-1 ins")] == ["も外国人", "確実に"]
     removed = soup.select_one("#cmp-town-3")
     assert removed.select_one("td.sd-cmp-new").get_text(strip=True) == "（削除）"
-    assert [d.get_text() for d in removed.select("td.sd-cmp-old del")][1] == "市内外の多くの人がつながるまちを目指す"
+    assert [d.get_text() for d in removed.select("td.sd-cmp-old del")][
+        1
+    ] == "市内外の多くの人がつながるまちを目指す"
     added = soup.select_one("#cmp-remark-28")
     assert added.select_one("td.sd-cmp-old").get_text(strip=True) == "（新設）"
     assert NEW_REMARK_TEXT in [i.get_text() for i in added.select("td.sd-cmp-new ins")]
@@ -169,11 +178,15 @@ def test_pdf_is_a4_landscape_tagged_with_fonts_embedded_and_page_numbers(pair, t
     rows = fonts.splitlines()[2:]
     assert rows and all(" yes " in row.split("Identity-H")[-1] for row in rows), fonts
     assert any("BIZ-UDPGothic" in row for row in rows)
-    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
     pages = text.split("\f")[:-1]
     assert all(re.search(rf"\b{n}\s*/\s*{len(pages)}\b", p) for n, p in enumerate(pages, 1))
     # The new wording stands in the left half, the old in the right half of the page.
-    bbox = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
     words = re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]+)</word>', bbox)
     x_of = {word: float(x) for x, word in words}
     left = [float(x) for x, word in words if "外国人" in word]
@@ -187,10 +200,14 @@ def test_pdf_needs_an_output_file_and_bad_files_fail_in_japanese(pair, tmp_path:
     bad = tmp_path / "bad.yaml"
     bad.write_text(TEXT.replace("marker: tags", "marker: tag", 1), encoding="utf-8")
     result = cli(str(pair[0]), str(bad), "--format", "md")
-    assert result.returncode == 1 and "新旧対照表は作れません" in result.stderr and "bad.yaml:" in result.stderr
+    assert (
+        result.returncode == 1 and "新旧対照表は作れません" in result.stderr and "bad.yaml:" in result.stderr
+    )
 
 
 def test_no_change_says_so(pair):
     result = cli(str(pair[0]), str(pair[0]), "--format", "md")
     assert result.returncode == 0 and "内容の変更はありません。" in result.stdout
-    assert render_markdown(build(parse(load_file(pair[0])), parse(load_file(pair[0])))).endswith("内容の変更はありません。")
+    assert render_markdown(build(parse(load_file(pair[0])), parse(load_file(pair[0])))).endswith(
+        "内容の変更はありません。"
+    )

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from macros import editions as ed
 from macros import migrations
 from macros.loader import DataError
-from macros.pages import all_pages, anchor_pages, Links
+from macros.pages import Links, all_pages, anchor_pages
 from macros.render import render_page
 from tests.conftest import ROOT, build_site, copy_project, read_pages
 from tests.test_comparison import NEW_REMARK_TEXT, NEW_SENTENCE, OLD_SENTENCE, revised
@@ -31,7 +31,17 @@ SUMMARY = "行動指針の説明を改め、ご指摘事項を追加し、行動
 
 def run_edition(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "macros", "edition", "--root", str(project), "--data", str(project / "data" / "strategy.yaml"), *args],
+        [
+            sys.executable,
+            "-m",
+            "macros",
+            "edition",
+            "--root",
+            str(project),
+            "--data",
+            str(project / "data" / "strategy.yaml"),
+            *args,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -66,7 +76,11 @@ def test_every_frozen_edition_validates_and_renders_with_todays_model(entry):
 
 def test_a_migration_brings_an_old_edition_to_the_current_model(tmp_path: Path, monkeypatch):
     """Simulate a model change: data frozen under model 1 says `state:`; the model (version 2) wants `status:`."""
-    old = (ROOT / "data" / "strategy.yaml").read_text(encoding="utf-8").replace("  status: 案", "  state: 案", 1)
+    old = (
+        (ROOT / "data" / "strategy.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  status: 案", "  state: 案", 1)
+    )
     path = tmp_path / "2022-12-01.yaml"
     path.write_text(old, encoding="utf-8")
     monkeypatch.setattr(migrations, "MODEL_VERSION", 2)
@@ -103,16 +117,22 @@ def test_freezing_refuses_the_same_text_an_older_date_and_a_bad_status(tmp_path:
 def test_a_changed_frozen_file_or_a_bad_registry_stops_with_the_line(tmp_path: Path):
     project = copy_project(tmp_path / "project")
     frozen = project / ed.EDITIONS_DIR / "2022-12-01.yaml"
-    frozen.write_text(frozen.read_text(encoding="utf-8").replace("status: 案", "status: 素案", 1), encoding="utf-8")
+    frozen.write_text(
+        frozen.read_text(encoding="utf-8").replace("status: 案", "status: 素案", 1), encoding="utf-8"
+    )
     with pytest.raises(DataError, match="凍結した版 data/editions/2022-12-01.yaml が変更されています"):
         ed.load_editions(project)
     registry = project / ed.REGISTRY
     text = registry.read_text(encoding="utf-8")
-    registry.write_text(text.replace("status: 案", "status: 確定").replace("model: 1", "model: one"), encoding="utf-8")
+    registry.write_text(
+        text.replace("status: 案", "status: 確定").replace("model: 1", "model: one"), encoding="utf-8"
+    )
     with pytest.raises(DataError) as info:
         ed.load_registry(project)
     lines = {p.line: p.message for p in info.value.problems}
-    status_line = next(i for i, l in enumerate(registry.read_text(encoding="utf-8").splitlines(), 1) if "確定" in l)
+    status_line = next(
+        i for i, l in enumerate(registry.read_text(encoding="utf-8").splitlines(), 1) if "確定" in l
+    )
     assert "案・策定・改訂" in lines[status_line] and "整数" in lines[status_line + 1]
     assert all(str(p).startswith(f"{registry}:") for p in info.value.problems)
 
@@ -127,11 +147,21 @@ def second(tmp_path_factory) -> tuple[Path, Path]:
     base = tmp_path_factory.mktemp("editions")
     project = copy_project(base / "project")
     (project / "data" / "strategy.yaml").write_text(revised(), encoding="utf-8")
-    made = run_edition(project, "--date", SECOND, "--label", "第3回アドバイザーボード「戦略案」", "--status", "策定", "--summary", SUMMARY)
+    made = run_edition(
+        project,
+        "--date",
+        SECOND,
+        "--label",
+        "第3回アドバイザーボード「戦略案」",
+        "--status",
+        "策定",
+        "--summary",
+        SUMMARY,
+    )
     assert made.returncode == 0, made.stderr
     import os
 
-    os.environ[ "EDITIONS_CACHE"] = str(base / "cache")
+    os.environ["EDITIONS_CACHE"] = str(base / "cache")
     try:
         site = build_site(project, base / "site", pdf=True)
     finally:
@@ -140,7 +170,9 @@ def second(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def pdf_text(path: Path) -> str:
-    raw = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    raw = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return re.sub(r"\s+", "", raw)
 
 
@@ -150,7 +182,9 @@ def test_the_freezing_command_recorded_the_second_edition(second):
     assert frozen.read_bytes() == (project / "data" / "strategy.yaml").read_bytes()
     entries = ed.load_registry(project).editions
     assert [e.slug for e in entries] == ["2022-12-01", SECOND]
-    assert entries[1].summary == SUMMARY and entries[1].sha256 == hashlib.sha256(frozen.read_bytes()).hexdigest()
+    assert (
+        entries[1].summary == SUMMARY and entries[1].sha256 == hashlib.sha256(frozen.read_bytes()).hexdigest()
+    )
 
 
 def test_the_past_edition_has_its_pages_with_a_banner_to_the_latest(second):
@@ -182,8 +216,14 @@ def test_both_pdfs(second):
     _, site = second
     current, past = site / "pdf" / "strategy.pdf", site / "editions" / "2022-12-01" / "strategy.pdf"
     now, then = pdf_text(current), pdf_text(past)
-    assert NEW_SENTENCE in now and NEW_REMARK_TEXT in now and "市内外の多くの人がつながるまちを目指す" not in now
-    assert OLD_SENTENCE in then and NEW_REMARK_TEXT not in then and "市内外の多くの人がつながるまちを目指す" in then
+    assert (
+        NEW_SENTENCE in now and NEW_REMARK_TEXT in now and "市内外の多くの人がつながるまちを目指す" not in now
+    )
+    assert (
+        OLD_SENTENCE in then
+        and NEW_REMARK_TEXT not in then
+        and "市内外の多くの人がつながるまちを目指す" in then
+    )
     for pdf in (current, past):
         reader = PdfReader(pdf)
         assert round(float(reader.pages[0].mediabox.width)) == 595  # A4 portrait
@@ -199,7 +239,9 @@ def test_the_comparison_as_page_markdown_and_pdf(second):
     row = page.select_one("#cmp-life-1")
     assert [i.get_text() for i in row.select("td.sd-cmp-new ins")] == ["も外国人", "確実に"]
     assert row.select_one("td.sd-cmp-old").get_text(strip=True).endswith(OLD_SENTENCE)
-    assert page.select_one("#cmp-town-3 td.sd-cmp-old del") and page.select_one("#cmp-remark-28 td.sd-cmp-new ins")
+    assert page.select_one("#cmp-town-3 td.sd-cmp-old del") and page.select_one(
+        "#cmp-remark-28 td.sd-cmp-new ins"
+    )
     assert page.select_one("a[href='../comparison.pdf']") and page.select_one("a[href='../comparison.md']")
     markdown = (folder / "comparison.md").read_text(encoding="utf-8")
     assert "| 改正後 | 改正前 |" in markdown and "<ins>確実に</ins>" in markdown
@@ -207,7 +249,9 @@ def test_the_comparison_as_page_markdown_and_pdf(second):
     assert round(float(reader.pages[0].mediabox.width)) == 842  # A4 landscape
     assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in reader.trailer["/Root"]
     assert "確実に" in pdf_text(folder / "comparison.pdf")
-    fonts = subprocess.run(["pdffonts", str(folder / "comparison.pdf")], capture_output=True, text=True, check=True)
+    fonts = subprocess.run(
+        ["pdffonts", str(folder / "comparison.pdf")], capture_output=True, text=True, check=True
+    )
     assert "BIZ-UDPGothic" in fonts.stdout
 
 
@@ -231,7 +275,10 @@ def test_the_revisions_page_lists_the_editions_with_their_summary_and_tables(sec
     _, site = second
     page = read_pages(site)["about/revisions/index.html"]
     items = page.select("li.sd-edition")
-    assert [re.sub(r"\s+", "", i.select_one(".sd-edition-title").get_text())[:8] for i in items] == ["第3回アドバイザ", "第2回アドバイザ"]
+    assert [re.sub(r"\s+", "", i.select_one(".sd-edition-title").get_text())[:8] for i in items] == [
+        "第3回アドバイザ",
+        "第2回アドバイザ",
+    ]
     assert SUMMARY in items[0].get_text()
     for link in page.select("li.sd-edition a"):
         href = link["href"]
