@@ -16,7 +16,7 @@ from typing import Any
 from mkdocs.exceptions import PluginError
 
 from . import archive
-from .editions import SiteEditions, load_editions
+from .editions import SiteEditions, digest, load_editions
 from .loader import DataError, load_file
 from .model import Strategy, parse
 from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages, url_of
@@ -169,7 +169,8 @@ def define_env(env: Any) -> None:
     except DataError as exc:
         problems += exc.problems
     try:
-        editions = load_editions(config_dir)
+        current = (digest(config_dir / DATA_FILE), strategy) if not problems else None
+        editions = load_editions(config_dir, current)
     except DataError as exc:
         problems += exc.problems
     if problems:

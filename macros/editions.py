@@ -153,8 +153,11 @@ def _load_frozen(path: str, sha256: str, version: int) -> Strategy:
     return parse(Loaded(data, loaded.marks, loaded.path, loaded.problems))
 
 
-def load_editions(root: str | Path = ".") -> list[Edition]:
-    """Every frozen edition, oldest first, each checked against its recorded digest, migrated and validated."""
+def load_editions(root: str | Path = ".", current: tuple[str, Strategy] | None = None) -> list[Edition]:
+    """Every frozen edition, oldest first, each checked against its recorded digest, migrated and validated.
+
+    `current` is (SHA-256, model) of the current text: an edition with the same bytes under today's model is that
+    very model, not parsed again."""
     root = Path(root)
     registry = load_registry(root)
     problems: list[Problem] = []
@@ -176,6 +179,9 @@ def load_editions(root: str | Path = ".") -> list[Edition]:
                     shown,
                 )
             )
+            continue
+        if current is not None and current[0] == entry.sha256 and entry.model == MODEL_VERSION:
+            editions.append(Edition(entry, path, current[1]))
             continue
         try:
             strategy = _load_frozen(str(path), entry.sha256, entry.model)
