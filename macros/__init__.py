@@ -15,6 +15,8 @@ from typing import Any
 
 from mkdocs.exceptions import PluginError
 
+from . import archive
+from .editions import SiteEditions, digest, load_editions
 from .loader import DataError, load_file
 from .model import Strategy, parse
 from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages, url_of
@@ -68,19 +70,31 @@ def document_page(env: Any) -> str:
     page = env.variables["document_pages"].get(src)
     if page is None:
         raise PluginError(f"{src}: この部分を表示するページが data/strategy.yaml にありません。")
-    return render_page(strategy, page, Links(src, env.variables["anchors"]))
+    return render_page(strategy, page, Links(src, env.variables["anchors"], env.variables["history"]))
+
+
+def edition_page(env: Any) -> str:
+    """Macro: the Markdown of a generated page of the editions (a past edition's page, its home, a 新旧対照表)."""
+    src = env.page.file.src_uri
+    page = env.variables["edition_pages"].get(src)
+    if page is None:
+        raise PluginError(f"{src}: この版のページは data/editions/ にありません。")
+    site = env.variables["editions"]
+    files = archive.files_of(page, site, pdf_link(env.conf, src) is not None)
+    return archive.render(page, site, env.variables["anchors"], files)
 
 
 def site_page(env: Any, template: str, **extra: Any) -> str:
     """Macro: a page-level template (home, about pages) rendered from the model."""
     src = env.page.file.src_uri
-    links = Links(src, env.variables["anchors"])
+    links = Links(src, env.variables["anchors"], env.variables["history"])
     return render_template(
         template,
         env.variables["strategy"],
         links,
         pdf=pdf_link(env.conf, src),
         pub=env.variables["publication"],
+        editions=archive.revision_rows(env.variables["editions"], src, pdf_link(env.conf, src) is not None),
         **extra,
     )
 
@@ -154,6 +168,11 @@ def define_env(env: Any) -> None:
         publication = load_publication(os.path.relpath(settings), _mtime(settings))
     except DataError as exc:
         problems += exc.problems
+    try:
+        current = (digest(config_dir / DATA_FILE), strategy) if not problems else None
+        editions = load_editions(config_dir, current)
+    except DataError as exc:
+        problems += exc.problems
     if problems:
         raise PluginError(
             f"原稿に {len(problems)} 件の問題があります。サイトは作られていません。\n{DataError(problems)}"
@@ -165,6 +184,12 @@ def define_env(env: Any) -> None:
     env.variables["strategy"] = strategy
     env.variables["publication"] = publication
     env.variables["anchors"] = anchor_pages(strategy)
+    # Editions: the current text at the root, every other edition and every 新旧対照表 under editions/ (the
+    # pages are added by hooks/editions.py from `edition_pages`).
+    site_editions = SiteEditions(tuple(editions), strategy)
+    env.variables["editions"] = site_editions
+    env.variables["edition_pages"] = archive.generated_pages(site_editions)
+    env.variables["history"] = archive.history(site_editions)
     # One look-up per page instead of a walk over all pages.
     env.variables["document_pages"] = {p.path: p for p in all_pages(strategy)}
     env.conf["site_name"] = theme_text(strategy.meta.title)
@@ -176,3 +201,4 @@ def define_env(env: Any) -> None:
     env.conf["extra"]["pdf_cover"] = pdf_cover(strategy, publication, env.conf.get("site_url") or "")
     env.macro(functools.partial(document_page, env), "document_page")
     env.macro(functools.partial(site_page, env), "site_page")
+    env.macro(functools.partial(edition_page, env), "edition_page")

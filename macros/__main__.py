@@ -2,7 +2,9 @@
 
 check   validate data/strategy.yaml; print every problem as PATH:LINE:COL: message; exit 1 if any
 schema  write data/strategy.schema.json from the model (or --check that it is current)
-diff    print the 新旧対照表 (Markdown) of OLD and NEW; exit 0 with or without changes, 1 if either is invalid
+diff    print the changes of OLD and NEW (Markdown), or with --format md|html|pdf the 新旧対照表 (改正後 | 改正前);
+        exit 0 with or without changes, 1 if either is invalid
+edition freeze the current text as a new edition (data/editions/DATE.yaml) and record it in the registry
 export  write the open data (JSON, CSV, the YAML and its schema) into DIR; exit 1 if the data is invalid
 """
 
@@ -71,9 +73,44 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    """Print the 新旧対照表 of two data files."""
-    text, status = compare_files(args.old, args.new)
-    print(text)
+    """Print (or write to -o) the changes or the 新旧対照表 of two data files."""
+    if args.format == "changes":
+        text, status = compare_files(args.old, args.new)
+        return _output(text, args.output, status)
+    from .comparison import compare
+    from .editions import load_any
+
+    strategies = []
+    for role, path in (("改正前", args.old), ("改正後", args.new)):
+        try:
+            strategies.append(load_any(path))
+        except DataError as exc:
+            print(exc, file=sys.stderr)
+            print(
+                f"{role}のファイル {path} に {len(exc.problems)} 件の問題があるため、新旧対照表は作れません。",
+                file=sys.stderr,
+            )
+        except OSError as exc:
+            print(f"{role}のファイル {path} を読めません（{exc.strerror}）。", file=sys.stderr)
+    if len(strategies) != 2:
+        return 1
+    result = compare(*strategies, args.format)
+    if isinstance(result, bytes):
+        if not args.output:
+            print("PDF は -o ファイル名 で書き出し先を指定してください。", file=sys.stderr)
+            return 2
+        Path(args.output).write_bytes(result)
+        print(f"{args.output} を書きました。", file=sys.stderr)
+        return 0
+    return _output(result, args.output, 0)
+
+
+def _output(text: str, path: str | None, status: int) -> int:
+    if path:
+        Path(path).write_text(text + "\n", encoding="utf-8")
+        print(f"{path} を書きました。", file=sys.stderr)
+    else:
+        print(text)
     return status
 
 
@@ -93,6 +130,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_edition(args: argparse.Namespace) -> int:
+    """Freeze the current text as a new edition."""
+    import datetime
+
+    from .editions import freeze
+
+    try:
+        date = datetime.date.fromisoformat(args.date)
+    except ValueError:
+        print(f"--date は YYYY-MM-DD で書いてください（いま「{args.date}」）。", file=sys.stderr)
+        return 2
+    try:
+        path = freeze(Path(args.root), date, args.label, args.status, args.summary, args.data)
+    except DataError as exc:
+        print(exc, file=sys.stderr)
+        print("版は作っていません。", file=sys.stderr)
+        return 1
+    print(f"{path} に版を凍結し、data/editions/index.yaml に書き足しました。", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m macros", description="盛岡市デジタル戦略データの道具")
@@ -108,7 +166,24 @@ def main(argv: list[str] | None = None) -> int:
     diff = sub.add_parser("diff", help="二つの data/strategy.yaml の新旧対照表（Markdown）を出す")
     diff.add_argument("old", help="変更前のファイル")
     diff.add_argument("new", help="変更後のファイル")
+    diff.add_argument(
+        "--format",
+        choices=["changes", "md", "html", "pdf"],
+        default="changes",
+        help="changes: 項目ごとの変更一覧（既定）、md・html・pdf: 改正後｜改正前の新旧対照表（pdf は A4 横）",
+    )
+    diff.add_argument("-o", "--output", help="書き出すファイル（省略すると画面に出します。pdf では必須）")
     diff.set_defaults(func=cmd_diff)
+    edition = sub.add_parser("edition", help="いまの data/strategy.yaml を新しい版として凍結する")
+    edition.add_argument(
+        "--date", required=True, help="版の日付（YYYY-MM-DD）。data/editions/日付.yaml になります"
+    )
+    edition.add_argument("--label", required=True, help="版の名前（例: 第3回アドバイザーボード「…」）")
+    edition.add_argument("--status", required=True, choices=["案", "策定", "改訂"], help="版の状態")
+    edition.add_argument("--summary", help="改訂の概要（二つ目からの版では必須）")
+    edition.add_argument("--root", default=".", help="プロジェクトのフォルダ（既定: いまのフォルダ）")
+    edition.add_argument("--data", default=DEFAULT_DATA)
+    edition.set_defaults(func=cmd_edition)
     export_ = sub.add_parser("export", help="オープンデータ（JSON・CSV・YAML・JSON Schema）を DIR に書き出す")
     export_.add_argument("dir", help="書き出し先のフォルダ（なければ作ります）")
     export_.add_argument("--data", default=DEFAULT_DATA)

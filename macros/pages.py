@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .model import Section, Strategy
 from .render import block_anchors
@@ -106,6 +106,15 @@ class Links:
 
     here: str
     where: dict[str, str]
+    # item id -> the editions in which it changed: (edition label, docs path of the 新旧対照表, row anchor)
+    changes: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+
+    def history(self, item_id: str) -> list[tuple[str, str]]:
+        """(edition label, link to the row of its 新旧対照表) for every edition in which the item changed."""
+        return [
+            (label, relative_url(self.here, path, anchor))
+            for label, path, anchor in self.changes.get(item_id, ())
+        ]
 
     def href(self, item_id: str) -> str:
         """A link to the one place that anchors `item_id`."""
