@@ -211,11 +211,11 @@ def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, path: str) -> Problem:
         if opened is not None:
             return Problem(
                 *opened,
-                'この引用符（"）が同じ行で閉じていないため、次の行以降まで一つの文として読まれています。'
+                'YAML の書き方に誤りがあります: この引用符（"）が同じ行で閉じていないため、次の行以降まで一つの文として読まれています。'
                 '文の終わりに " を書いてください。',
                 path,
             )
-    return Problem(line, column, _syntax_message(exc), path)
+    return Problem(line, column, "YAML の書き方に誤りがあります: " + _syntax_message(exc), path)
 
 
 def _unclosed_quote_before(text: str, error_line: int) -> tuple[int, int] | None:
