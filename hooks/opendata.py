@@ -2,7 +2,7 @@
 
 The strategy is the object the macros adapter validated at on_config and stored as the `strategy` variable of
 the macros plugin; this hook reads it from there, so the YAML is parsed once and the pages and the files come
-from the same model (the YAML file itself is only copied). Hooks run after the configured plugins, so the
+from the same model (every file, the YAML and the schema included, is generated from it). Hooks run after the configured plugins, so the
 variable is set by the time `on_config` below runs.
 """
 
@@ -18,11 +18,9 @@ from mkdocs.utils import CountHandler
 # Make the project's `macros` package importable; MkDocs restores sys.path once this module is loaded.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from macros import DATA_FILE
 from macros.export import DATA_DIR, published, render, write
 from macros.model import Strategy
 
-SCHEMA_FILE = "data/strategy.schema.json"
 log = logging.getLogger("mkdocs.hooks.opendata")
 
 
@@ -33,7 +31,7 @@ _rendered: dict[str, bytes] = {}
 def on_config(config: MkDocsConfig) -> None:
     """Render the files once; give the open-data page their list with sizes (the macros variable `open_data`)."""
     _rendered.clear()
-    _rendered.update(render(_strategy(config), *_sources(config)))
+    _rendered.update(render(_strategy(config)))
     config.plugins["macros"].variables["open_data"] = published(_rendered)
 
 
@@ -51,12 +49,6 @@ def on_post_build(config: MkDocsConfig) -> None:
 def _strategy(config: MkDocsConfig) -> Strategy:
     """The model the macros adapter loaded for this build."""
     return config.plugins["macros"].variables["strategy"]
-
-
-def _sources(config: MkDocsConfig) -> tuple[Path, Path]:
-    """The data file and its JSON Schema, next to mkdocs.yml."""
-    root = Path(config.config_file_path).parent
-    return root / DATA_FILE, root / SCHEMA_FILE
 
 
 def _warned() -> bool:

@@ -115,6 +115,21 @@ def first_control(text: str) -> str | None:
     return match[0] if match else None
 
 
+_UNSAFE = re.compile(_CONTROL.pattern[:-1] + "\t\n\r]")
+
+
+def safe_line(text: str) -> str:
+    """Text made safe to print as one line of a terminal, a log or a job summary.
+
+    Line breaks, tabs and other control characters become visible escapes (\\n, \\u0007); a line that would
+    start with `::` (a GitHub workflow command) is prefixed, so that data can neither add lines nor commands.
+    """
+    text = _UNSAFE.sub(
+        lambda m: {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(m[0], f"\\u{ord(m[0]):04x}"), text
+    )
+    return "(出力) " + text if text.lstrip().startswith("::") else text
+
+
 _TAB_MESSAGE = "タブ文字があります。字下げも文中の空白も、半角スペースで書いてください。"
 # Keys of the data file are lower-case ASCII words (title, number, …): a line that starts with one followed by
 # a full-width colon, or indented with full-width spaces before one, is a slip, never a sentence of the source.
