@@ -19,7 +19,6 @@ from mkdocs.utils import CountHandler
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from macros.export import DATA_DIR, published, render, write
-from macros.model import Strategy
 
 log = logging.getLogger("mkdocs.hooks.opendata")
 
@@ -31,24 +30,23 @@ _rendered: dict[str, bytes] = {}
 def on_config(config: MkDocsConfig) -> None:
     """Render the files once; give the open-data page their list with sizes (the macros variable `open_data`)."""
     _rendered.clear()
-    _rendered.update(render(_strategy(config)))
+    strategy = config.plugins["macros"].variables.get("strategy")
+    if strategy is None:  # `mkdocs serve` showing data problems: no files
+        config.plugins["macros"].variables["open_data"] = []
+        return
+    _rendered.update(render(strategy))
     config.plugins["macros"].variables["open_data"] = published(_rendered)
 
 
 def on_post_build(config: MkDocsConfig) -> None:
     """Write the files into `site/data/`, unless strict mode is about to abort the build."""
-    if config.strict and _warned():
+    if not _rendered or (config.strict and _warned()):
         log.debug("open data not written: the strict build is failing")
         return
     write(_rendered, Path(config.site_dir) / DATA_DIR)
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
-
-
-def _strategy(config: MkDocsConfig) -> Strategy:
-    """The model the macros adapter loaded for this build."""
-    return config.plugins["macros"].variables["strategy"]
 
 
 def _warned() -> bool:

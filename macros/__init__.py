@@ -1,7 +1,11 @@
 """MkDocs adapter (mkdocs-macros): load the strategy once, build the navigation, expose render functions.
 
 This is the only module that knows MkDocs. It runs when MkDocs loads its config, before anything is written:
-invalid data stops the build there with every problem listed, and no site is produced.
+invalid data stops the build there with every problem listed, and no site is produced. Under `mkdocs serve`
+(hooks/site_output.py sets PREVIEW_ENV) the preview shows the problems in the browser instead, on every page.
+
+Text from the data is never a template: mkdocs-macros renders a page's title through Jinja when it contains
+`{{`, `{%` or `{#`, so the titles given to MkDocs carry braces as HTML character references (see `theme_text`).
 """
 
 from __future__ import annotations
@@ -13,26 +17,33 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
-from .loader import DataError, load_file
-from .model import Strategy, parse
+from .loader import DataError, Problem
+from .model import Strategy, load
 from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages, url_of
-from .render import render_page, render_template
+from .render import ENV, render_page, render_template
 
 DATA_FILE = "data/strategy.yaml"
+PREVIEW_ENV = "STRATEGY_PREVIEW"  # "1" while `mkdocs serve` runs (set by hooks/site_output.py)
 
 
 @functools.lru_cache(maxsize=4)
-def load_strategy(path: str, mtime_ns: int) -> Strategy:
+def load_strategy(path: str, mtime_ns: int, size: int) -> Strategy:
     """Load and validate the data file (cached per file version, so `mkdocs serve` reloads edits)."""
-    del mtime_ns
-    return parse(load_file(path))
+    del mtime_ns, size
+    return load(path)
 
 
-def theme_text(text: str) -> str:
-    """Text from the data for MkDocs settings that the theme prints without escaping (titles, copyright)."""
-    return html.escape(text, quote=True)
+def theme_text(text: str) -> Markup:
+    """Text from the data for MkDocs settings that the theme prints without escaping (titles, copyright).
+
+    HTML-escaped, and marked as such (so that the theme's `| e` does not escape it twice); braces become
+    character references, so that no template engine (mkdocs-macros renders page titles) sees `{{` or `{%`.
+    """
+    escaped = html.escape(text, quote=True).replace("{", "&#123;").replace("}", "&#125;")
+    return Markup(escaped)
 
 
 def build_nav(strategy: Strategy) -> list[Any]:
@@ -98,13 +109,35 @@ def pdf_cover(strategy: Strategy, site_url: str) -> dict[str, str]:
     }
 
 
+def problems_page(env: Any, *args: Any, **kwargs: Any) -> str:
+    """Macro used in place of every page while the data has problems (`mkdocs serve` only)."""
+    del args, kwargs
+    problems: list[Problem] = env.variables["data_problems"]
+    return ENV.get_template("problems.html.j2").render(problems=problems, data_file=DATA_FILE) + "\n"
+
+
+def previewing() -> bool:
+    """Whether this build is `mkdocs serve`'s preview."""
+    return os.environ.get(PREVIEW_ENV) == "1"
+
+
 def define_env(env: Any) -> None:
     """mkdocs-macros entry point: validate the data once and register the macros."""
     config_dir = Path(env.conf["config_file_path"]).parent
     path = os.path.relpath(config_dir / DATA_FILE)
     try:
-        strategy = load_strategy(path, (config_dir / DATA_FILE).stat().st_mtime_ns)
+        try:
+            stat = (config_dir / DATA_FILE).stat()
+            strategy = load_strategy(path, stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            strategy = load(path)  # the loader says what is wrong with the file, in Japanese
     except DataError as exc:
+        if previewing():
+            env.variables["data_problems"] = exc.problems
+            env.conf["nav"] = [{"データの誤り": HOME}]
+            env.macro(functools.partial(problems_page, env), "document_page")
+            env.macro(functools.partial(problems_page, env), "site_page")
+            return
         raise PluginError(
             f"{DATA_FILE} に {len(exc.problems)} 件の問題があります。サイトは作られていません。\n{exc}"
         ) from None

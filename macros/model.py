@@ -9,6 +9,7 @@ are what editors see in their editor's completion through `data/strategy.schema.
 from __future__ import annotations
 
 import datetime
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -771,7 +772,7 @@ def _message(error: dict[str, Any]) -> str:
         allowed = "、".join(_allowed_keys(loc[:-1])) or "（なし）"
         return f"「{name}」という項目は使えません（綴りを確認してください）。使える項目: {allowed}"
     if kind == "union_tag_invalid":
-        return f"type「{ctx.get('tag')}」は使えません。使える type: {ctx.get('expected_tags')}"
+        return f"type「{ctx.get('tag')}」は使えません。使える type: {_choices(ctx.get('expected_tags'))}"
     if kind == "union_tag_not_found":
         return f"この中身には type がありません。type を書いてください。使える type: {', '.join(BLOCK_TYPES)}"
     if kind == "string_type":
@@ -801,7 +802,7 @@ def _message(error: dict[str, Any]) -> str:
     if kind in ("bool_type", "bool_parsing"):
         return f"「{name}」は true か false で書いてください。"
     if kind == "literal_error":
-        return f"「{name}」の値「{error['input']}」は使えません。使える値: {ctx.get('expected')}"
+        return f"「{name}」の値「{error['input']}」は使えません。使える値: {_choices(ctx.get('expected'))}"
     if kind == "list_type":
         return f"「{name}」はリスト（各行を「- 」で始める）で書いてください。"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
@@ -811,6 +812,11 @@ def _message(error: dict[str, Any]) -> str:
     if kind == "too_long":
         return f"「{name}」は {ctx.get('max_length')} 件までです。"
     return f"「{name}」の値が正しくありません。書き方を data/strategy.schema.json で確かめてください。"
+
+
+def _choices(expected: Any) -> str:
+    """pydantic's "'a', 'b' or 'c'" as 「a、b、c」."""
+    return "、".join(re.findall(r"'([^']*)'", str(expected))) or str(expected)
 
 
 _UNION_HINT = "文字、リスト（- で始まる行）、または「項目: 値」の組のどれかで書きます。"
