@@ -55,7 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             if args.format == "github":
                 print(github_annotation(p))
             else:
-                say(str(p))
+                print(safe_line(str(p)))
         say(
             f"{args.path}: {len(exc.problems)} 件の問題があります。上の行番号の箇所を直してください。",
             file=sys.stderr,
@@ -104,7 +104,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         strategy = load(args.data)
     except DataError as exc:
-        say(str(exc), file=sys.stderr)
+        for p in exc.problems:
+            print(safe_line(str(p)), file=sys.stderr)
         say(f"{args.data}: {len(exc.problems)} 件の問題があります。何も書き出していません。", file=sys.stderr)
         return 1
     try:
