@@ -11,6 +11,7 @@ Text from the data is never a template: mkdocs-macros renders a page's title thr
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import os
 import posixpath
@@ -30,9 +31,9 @@ PREVIEW_ENV = "STRATEGY_PREVIEW"  # "1" while `mkdocs serve` runs (set by hooks/
 
 
 @functools.lru_cache(maxsize=4)
-def load_strategy(path: str, mtime_ns: int, size: int) -> Strategy:
-    """Load and validate the data file (cached per file version, so `mkdocs serve` reloads edits)."""
-    del mtime_ns, size
+def load_strategy(path: str, digest: str) -> Strategy:
+    """Load and validate the data file (cached per content, so `mkdocs serve` reloads every edit)."""
+    del digest
     return load(path)
 
 
@@ -127,8 +128,8 @@ def define_env(env: Any) -> None:
     path = os.path.relpath(config_dir / DATA_FILE)
     try:
         try:
-            stat = (config_dir / DATA_FILE).stat()
-            strategy = load_strategy(path, stat.st_mtime_ns, stat.st_size)
+            digest = hashlib.sha256((config_dir / DATA_FILE).read_bytes()).hexdigest()
+            strategy = load_strategy(path, digest)
         except OSError:
             strategy = load(path)  # the loader says what is wrong with the file, in Japanese
     except DataError as exc:

@@ -419,6 +419,11 @@ def test_a_failed_build_keeps_the_previous_site(tmp_path: Path, caplog):
     site = build_site(project, tmp_path / "site")
     before = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     assert len(before) > 50
+    # A build that fails late (strict mode aborts after every page is written), then one with bad data.
+    (project / "docs" / "broken.md").write_text("# x\n\n[壊れたリンク](nowhere.md)\n", encoding="utf-8")
+    with pytest.raises((PluginError, Abort, SystemExit)):
+        build_site(project, site)
+    (project / "docs" / "broken.md").unlink()
     (project / "data" / "strategy.yaml").write_text(replaced("marker: tags", "marker: tag"), encoding="utf-8")
     with pytest.raises((PluginError, Abort, SystemExit)):
         build_site(project, site)
