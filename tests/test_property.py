@@ -67,8 +67,25 @@ def _titled(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
+def _blocks(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str]]:
+    """(path of a block, its type) for every block of the body."""
+    found = []
+    if isinstance(node, dict):
+        if isinstance(node.get("type"), str) and path and path[-2] == "blocks":
+            found.append((path, node["type"]))
+        for key, value in node.items():
+            found += _blocks(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _blocks(value, (*path, i))
+    return found
+
+
 LISTS = _lists(BASE)
 TITLED = _titled(BASE)
+BLOCKS = _blocks(BASE)
+BLOCK_TYPES = sorted({kind for _, kind in BLOCKS})
+FRAMEWORK = [("framework", key) for key in BASE["framework"]]
 
 
 def _at(data: Any, path: tuple[Any, ...]) -> Any:
@@ -82,7 +99,20 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
     """The real data after one to three editor-like changes."""
     data = copy.deepcopy(BASE)
     for _ in range(draw(st.integers(1, 3))):
-        op = draw(st.sampled_from(["drop", "duplicate", "reorder", "retitle", "retitle"]))
+        op = draw(
+            st.sampled_from(["drop", "duplicate", "reorder", "retitle", "drop block", "drop framework"])
+        )
+        if op == "drop block":  # a kind of block first, so that each kind the templates rely on is tried
+            kind = draw(st.sampled_from(BLOCK_TYPES))
+            path = draw(st.sampled_from([p for p, k in BLOCKS if k == kind]))
+            if _exists(data, path) and _at(data, path).get("type") == kind:
+                del _at(data, path[:-1])[path[-1]]
+            continue
+        if op == "drop framework":  # the last entry, so that the numbering stays valid
+            items = _at(data, draw(st.sampled_from(FRAMEWORK)))
+            if len(items) > 1:
+                items.pop()
+            continue
         if op == "retitle":
             path = draw(st.sampled_from(TITLED))
             parent = _at(data, path[:-1]) if _exists(data, path) else None
