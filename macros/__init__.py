@@ -21,7 +21,7 @@ from typing import Any
 from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
-from .loader import DataError, Problem
+from .loader import DataError, Problem, safe_line
 from .model import Strategy, load
 from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages, url_of
 from .render import ENV, render_page, render_template
@@ -139,8 +139,9 @@ def define_env(env: Any) -> None:
             env.macro(functools.partial(problems_page, env), "document_page")
             env.macro(functools.partial(problems_page, env), "site_page")
             return
+        listed = "\n".join(safe_line(str(p)) for p in exc.problems)
         raise PluginError(
-            f"{DATA_FILE} に {len(exc.problems)} 件の問題があります。サイトは作られていません。\n{exc}"
+            f"{DATA_FILE} に {len(exc.problems)} 件の問題があります。サイトは作られていません。\n{listed}"
         ) from None
     env.variables["strategy"] = strategy
     env.variables["anchors"] = anchor_pages(strategy)

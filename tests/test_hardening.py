@@ -489,3 +489,13 @@ def test_serve_shows_the_problems_in_the_browser(tmp_path: Path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_a_build_without_the_data_file_is_a_message(tmp_path: Path):
+    project = copy_project(tmp_path / "project")
+    (project / "data" / "strategy.yaml").unlink()
+    build = _mkdocs(project, "build", "-q", "-d", str(tmp_path / "site"))
+    output = build.communicate(timeout=300)[0]
+    assert build.returncode == 1, output
+    assert "data/strategy.yaml: ファイルがありません" in output and "Traceback" not in output, output
+    assert not (tmp_path / "site").exists()
