@@ -2,7 +2,7 @@
 
 The strategy is the object the macros adapter validated at on_config and stored as the `strategy` variable of
 the macros plugin; this hook reads it from there, so the YAML is parsed once and the pages and the files come
-from the same model (the YAML file itself is only copied). Hooks run after the configured plugins, so the
+from the same model (every file, the YAML and the schema included, is generated from it). Hooks run after the configured plugins, so the
 variable is set by the time `on_config` below runs.
 """
 
@@ -18,11 +18,8 @@ from mkdocs.utils import CountHandler
 # Make the project's `macros` package importable; MkDocs restores sys.path once this module is loaded.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from macros import DATA_FILE
 from macros.export import DATA_DIR, published, render, write
-from macros.model import Strategy
 
-SCHEMA_FILE = "data/strategy.schema.json"
 log = logging.getLogger("mkdocs.hooks.opendata")
 
 
@@ -34,30 +31,23 @@ def on_config(config: MkDocsConfig) -> None:
     """Render the files once; give the open-data page their list with sizes (the macros variable `open_data`)."""
     _rendered.clear()
     variables = config.plugins["macros"].variables
-    _rendered.update(render(_strategy(config), *_sources(config), variables["publication"]))
+    strategy = variables.get("strategy")
+    if strategy is None:  # `mkdocs serve` showing data problems: no files
+        variables["open_data"] = []
+        return
+    _rendered.update(render(strategy, variables["publication"]))
     config.plugins["macros"].variables["open_data"] = published(_rendered)
 
 
 def on_post_build(config: MkDocsConfig) -> None:
     """Write the files into `site/data/`, unless strict mode is about to abort the build."""
-    if config.strict and _warned():
+    if not _rendered or (config.strict and _warned()):
         log.debug("open data not written: the strict build is failing")
         return
     write(_rendered, Path(config.site_dir) / DATA_DIR)
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
-
-
-def _strategy(config: MkDocsConfig) -> Strategy:
-    """The model the macros adapter loaded for this build."""
-    return config.plugins["macros"].variables["strategy"]
-
-
-def _sources(config: MkDocsConfig) -> tuple[Path, Path]:
-    """The data file and its JSON Schema, next to mkdocs.yml."""
-    root = Path(config.config_file_path).parent
-    return root / DATA_FILE, root / SCHEMA_FILE
 
 
 def _warned() -> bool:

@@ -67,9 +67,22 @@ def _tokenizer() -> Callable[[str], list[str]]:
     return lambda text: [m.surface() for m in tok.tokenize(text)]
 
 
+# SudachiPy refuses input over 49 149 bytes ("Input is too long"); a word run is cut into pieces well below
+# that (a Japanese character is 3 bytes in UTF-8). Real runs are short; only text without punctuation is cut.
+MAX_CHUNK = 4096
+
+
 def split_run(run: str) -> list[str]:
-    """Split one Japanese word run into SudachiPy mode-A words."""
-    return [w for w in _tokenizer()(run) if w]
+    """Split one Japanese word run into SudachiPy mode-A words (a very long run piece by piece)."""
+    words: list[str] = []
+    for start in range(0, len(run), MAX_CHUNK):
+        chunk = run[start : start + MAX_CHUNK]
+        try:
+            words += _tokenizer()(chunk)
+        except Exception as exc:  # noqa: BLE001  (the index must never fail the build after pages are written)
+            log.info(f"search_ja: 検索用の分かち書きができなかった文字列をそのまま索引に入れます（{exc}）")
+            words.append(chunk)
+    return [w for w in words if w]
 
 
 def segment_text(text: str, pairs: list[str] | None = None) -> str:

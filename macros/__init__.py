@@ -1,36 +1,43 @@
 """MkDocs adapter (mkdocs-macros): load the strategy once, build the navigation, expose render functions.
 
 This is the only module that knows MkDocs. It runs when MkDocs loads its config, before anything is written:
-invalid data stops the build there with every problem listed, and no site is produced.
+invalid data stops the build there with every problem listed, and no site is produced. Under `mkdocs serve`
+(hooks/site_output.py sets PREVIEW_ENV) the preview shows the problems in the browser instead, on every page.
+
+Text from the data is never a template: mkdocs-macros renders a page's title through Jinja when it contains
+`{{`, `{%` or `{#`, so the titles given to MkDocs carry braces as HTML character references (see `theme_text`).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import os
 import posixpath
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
 from . import archive
-from .editions import SiteEditions, digest, load_editions
-from .loader import DataError, load_file
-from .model import Strategy, parse
+from .editions import SiteEditions, load_editions
+from .loader import DataError, Problem, safe_line
+from .model import Strategy, load
 from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages, url_of
 from .publication import PUBLICATION_FILE, Publication, parse_publication
-from .render import render_page, render_template
+from .render import ENV, render_page, render_template
 
 DATA_FILE = "data/strategy.yaml"
+PREVIEW_ENV = "STRATEGY_PREVIEW"  # "1" while `mkdocs serve` runs (set by hooks/site_output.py)
 
 
 @functools.lru_cache(maxsize=4)
-def load_strategy(path: str, mtime_ns: int) -> Strategy:
-    """Load and validate the data file (cached per file version, so `mkdocs serve` reloads edits)."""
-    del mtime_ns
-    return parse(load_file(path))
+def load_strategy(path: str, digest: str) -> Strategy:
+    """Load and validate the data file (cached per content, so `mkdocs serve` reloads every edit)."""
+    del digest
+    return load(path)
 
 
 @functools.lru_cache(maxsize=4)
@@ -44,9 +51,14 @@ def _mtime(path: Path) -> int:
     return path.stat().st_mtime_ns if path.exists() else 0
 
 
-def theme_text(text: str) -> str:
-    """Text from the data for MkDocs settings that the theme prints without escaping (titles, copyright)."""
-    return html.escape(text, quote=True)
+def theme_text(text: str) -> Markup:
+    """Text from the data for MkDocs settings that the theme prints without escaping (titles, copyright).
+
+    HTML-escaped, and marked as such (so that the theme's `| e` does not escape it twice); braces become
+    character references, so that no template engine (mkdocs-macros renders page titles) sees `{{` or `{%`.
+    """
+    escaped = html.escape(text, quote=True).replace("{", "&#123;").replace("}", "&#125;")
+    return Markup(escaped)
 
 
 def build_nav(strategy: Strategy) -> list[Any]:
@@ -154,14 +166,31 @@ def footer(strategy: Strategy, publication: Publication, directory_urls: bool) -
     }
 
 
+def problems_page(env: Any, *args: Any, **kwargs: Any) -> str:
+    """Macro used in place of every page while the data has problems (`mkdocs serve` only)."""
+    del args, kwargs
+    problems: list[Problem] = env.variables["data_problems"]
+    return ENV.get_template("problems.html.j2").render(problems=problems, data_file=DATA_FILE) + "\n"
+
+
+def previewing() -> bool:
+    """Whether this build is `mkdocs serve`'s preview."""
+    return os.environ.get(PREVIEW_ENV) == "1"
+
+
 def define_env(env: Any) -> None:
     """mkdocs-macros entry point: validate the data once and register the macros."""
     config_dir = Path(env.conf["config_file_path"]).parent
     path = os.path.relpath(config_dir / DATA_FILE)
     settings = config_dir / PUBLICATION_FILE
-    problems = []
+    problems: list[Problem] = []
+    data_digest = ""
     try:
-        strategy = load_strategy(path, (config_dir / DATA_FILE).stat().st_mtime_ns)
+        try:
+            data_digest = hashlib.sha256((config_dir / DATA_FILE).read_bytes()).hexdigest()
+            strategy = load_strategy(path, data_digest)
+        except OSError:
+            strategy = load(path)  # the loader says what is wrong with the file, in Japanese
     except DataError as exc:
         problems += exc.problems
     try:
@@ -169,13 +198,21 @@ def define_env(env: Any) -> None:
     except DataError as exc:
         problems += exc.problems
     try:
-        current = (digest(config_dir / DATA_FILE), strategy) if not problems else None
+        current = (data_digest, strategy) if not problems else None
         editions = load_editions(config_dir, current)
     except DataError as exc:
         problems += exc.problems
     if problems:
+        if previewing():
+            env.variables["data_problems"] = sorted(set(problems))
+            env.conf["nav"] = [{"データの誤り": HOME}]
+            env.macro(functools.partial(problems_page, env), "document_page")
+            env.macro(functools.partial(problems_page, env), "site_page")
+            env.macro(functools.partial(problems_page, env), "edition_page")
+            return
+        listed = "\n".join(safe_line(str(p)) for p in DataError(problems).problems)
         raise PluginError(
-            f"原稿に {len(problems)} 件の問題があります。サイトは作られていません。\n{DataError(problems)}"
+            f"原稿に {len(problems)} 件の問題があります。サイトは作られていません。\n{listed}"
         ) from None
     # The published address: SITE_URL (mkdocs.yml), else the publication setting, else none at all (no
     # canonical links, no address on the PDF cover).

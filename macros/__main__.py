@@ -6,76 +6,99 @@ diff    print the changes of OLD and NEW (Markdown), or with --format md|html|pd
         exit 0 with or without changes, 1 if either is invalid
 edition freeze the current text as a new edition (data/editions/DATE.yaml) and record it in the registry
 export  write the open data (JSON, CSV, the YAML and its schema) into DIR; exit 1 if the data is invalid
+
+Every failure is a Japanese message and exit status 1, never a traceback. Every printed line is one line: text
+from the data cannot add lines, start a GitHub workflow command (`::`) or close the job summary's code fence.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from .diff import compare_files
-from .export import export
-from .loader import DataError, load_file
-from .model import json_schema, parse
+from .export import export, schema_text
+from .loader import DataError, Problem, safe_line
+from .model import load
 from .publication import parse_publication
 
 DEFAULT_DATA = "data/strategy.yaml"
 DEFAULT_SCHEMA = "data/strategy.schema.json"
 
 
-def _github_escape(text: str) -> str:
+def say(text: str, *, file: object = None) -> None:
+    """Print text line by line, each made safe (see `safe_line`)."""
+    for line in str(text).split("\n"):
+        print(safe_line(line), file=file or sys.stdout)
+
+
+def _github_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(p: Problem) -> str:
+    """A problem as a GitHub error annotation (one line; properties and message escaped)."""
+    where = f"file={_github_property(p.path)}"
+    if p.line > 0:
+        where += f",line={p.line},col={p.column}"
+    return f"::error {where}::{_github_data(safe_line(p.message))}"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the data file."""
     try:
-        strategy = parse(load_file(args.path))
+        strategy = load(args.path)
     except DataError as exc:
         for p in exc.problems:
             if args.format == "github":
-                print(f"::error file={p.path},line={p.line},col={p.column}::{_github_escape(p.message)}")
+                print(github_annotation(p))
             else:
-                print(p)
-        print(
+                print(safe_line(str(p)))
+        say(
             f"{args.path}: {len(exc.problems)} 件の問題があります。上の行番号の箇所を直してください。",
             file=sys.stderr,
         )
         return 1
-    print(
+    say(
         f"{args.path}: 問題はありません（項目 {len(strategy.ids)} 件、ご指摘事項 {len(strategy.remarks)} 件）。",
         file=sys.stderr,
     )
     return 0
 
 
-def schema_text() -> str:
-    """The JSON Schema as committed."""
-    return json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
-
-
 def cmd_schema(args: argparse.Namespace) -> int:
     """Write or check the JSON Schema."""
     path = Path(args.output)
     if args.check:
-        if not path.exists() or path.read_text(encoding="utf-8") != schema_text():
-            print(
+        try:
+            current = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current != schema_text():
+            say(
                 f"{path} が古くなっています。`python -m macros schema` で作り直してください。",
                 file=sys.stderr,
             )
             return 1
         return 0
-    path.write_text(schema_text(), encoding="utf-8")
-    print(f"{path} を書きました。", file=sys.stderr)
+    try:
+        path.write_text(schema_text(), encoding="utf-8")
+    except OSError as exc:
+        say(f"{path} を書けません（{exc.strerror or exc}）。場所と権限を確かめてください。", file=sys.stderr)
+        return 1
+    say(f"{path} を書きました。", file=sys.stderr)
     return 0
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Print (or write to -o) the changes or the 新旧対照表 of two data files."""
     if args.format == "changes":
-        text, status = compare_files(args.old, args.new)
+        text, status = compare_files(args.old, args.new, full=args.full)
         return _output(text, args.output, status)
     from .comparison import compare
     from .editions import load_any
@@ -85,22 +108,23 @@ def cmd_diff(args: argparse.Namespace) -> int:
         try:
             strategies.append(load_any(path))
         except DataError as exc:
-            print(exc, file=sys.stderr)
-            print(
+            for p in exc.problems:
+                print(safe_line(str(p)), file=sys.stderr)
+            say(
                 f"{role}のファイル {path} に {len(exc.problems)} 件の問題があるため、新旧対照表は作れません。",
                 file=sys.stderr,
             )
         except OSError as exc:
-            print(f"{role}のファイル {path} を読めません（{exc.strerror}）。", file=sys.stderr)
+            say(f"{role}のファイル {path} を読めません（{exc.strerror}）。", file=sys.stderr)
     if len(strategies) != 2:
         return 1
     result = compare(*strategies, args.format)
     if isinstance(result, bytes):
         if not args.output:
-            print("PDF は -o ファイル名 で書き出し先を指定してください。", file=sys.stderr)
+            say("PDF は -o ファイル名 で書き出し先を指定してください。", file=sys.stderr)
             return 2
         Path(args.output).write_bytes(result)
-        print(f"{args.output} を書きました。", file=sys.stderr)
+        say(f"{args.output} を書きました。", file=sys.stderr)
         return 0
     return _output(result, args.output, 0)
 
@@ -108,25 +132,31 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def _output(text: str, path: str | None, status: int) -> int:
     if path:
         Path(path).write_text(text + "\n", encoding="utf-8")
-        print(f"{path} を書きました。", file=sys.stderr)
+        say(f"{path} を書きました。", file=sys.stderr)
     else:
-        print(text)
+        say(text)
     return status
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the open data files into a folder."""
     try:
-        strategy = parse(load_file(args.data))
+        strategy = load(args.data)
         publication = parse_publication(Path(args.data).with_name("publication.yaml"))
     except DataError as exc:
-        print(exc, file=sys.stderr)
-        print(
-            f"{args.data}: {len(exc.problems)} 件の問題があります。何も書き出していません。", file=sys.stderr
+        for p in exc.problems:
+            print(safe_line(str(p)), file=sys.stderr)
+        say(f"{args.data}: {len(exc.problems)} 件の問題があります。何も書き出していません。", file=sys.stderr)
+        return 1
+    try:
+        files = export(strategy, args.dir, publication)
+    except OSError as exc:
+        say(
+            f"{args.dir} に書き出せません（{exc.strerror or exc}）。フォルダの場所と権限を確かめてください。",
+            file=sys.stderr,
         )
         return 1
-    files = export(strategy, args.data, args.schema, args.dir, publication)
-    print(f"{args.dir} に {len(files)} 件のファイルを書きました。", file=sys.stderr)
+    say(f"{args.dir} に {len(files)} 件のファイルを書きました。", file=sys.stderr)
     return 0
 
 
@@ -173,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         help="changes: 項目ごとの変更一覧（既定）、md・html・pdf: 改正後｜改正前の新旧対照表（pdf は A4 横）",
     )
     diff.add_argument("-o", "--output", help="書き出すファイル（省略すると画面に出します。pdf では必須）")
+
+    diff.add_argument(
+        "--full", action="store_true", help="長くても打ち切らない（GitHub の概要は 1 MiB まで）"
+    )
     diff.set_defaults(func=cmd_diff)
     edition = sub.add_parser("edition", help="いまの data/strategy.yaml を新しい版として凍結する")
     edition.add_argument(
@@ -187,10 +221,20 @@ def main(argv: list[str] | None = None) -> int:
     export_ = sub.add_parser("export", help="オープンデータ（JSON・CSV・YAML・JSON Schema）を DIR に書き出す")
     export_.add_argument("dir", help="書き出し先のフォルダ（なければ作ります）")
     export_.add_argument("--data", default=DEFAULT_DATA)
-    export_.add_argument("--schema", default=DEFAULT_SCHEMA)
     export_.set_defaults(func=cmd_export)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        say("中断しました。", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001  (the promise: a message, never a traceback)
+        say(
+            f"予期しない理由で止まりました（{type(exc).__name__}: {exc}）。"
+            "この表示をそのまま開発担当に知らせてください。",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
-"""Open data: the validated model as JSON and CSV, with the YAML and its JSON Schema copied as published.
+"""Open data: the validated model as JSON, YAML and CSV, with its JSON Schema.
 
 `FILES` describes every published file once: the page that lists them, the writer and the tests all read it.
-Output is deterministic (same model and source files, same bytes): JSON keeps the model's field order, is
-UTF-8 without BOM and ends with a newline; CSV is UTF-8 with BOM (so that Excel reads Japanese), quotes only
-where needed and ends rows with CRLF (`\\r\\n`, RFC 4180 and Excel's own convention). No MkDocs here.
+Every file is generated from the model, never copied: the YAML is the model in canonical form (no comments,
+which could hold names or internal notes), the schema is generated from the model classes, and no file on
+disk (or symlink) is read. Output is deterministic (same model, same bytes): JSON keeps the model's field
+order, is UTF-8 without BOM and ends with a newline; CSV is UTF-8 with BOM (so that Excel reads Japanese),
+quotes only where needed and ends rows with CRLF (`\\r\\n`, RFC 4180 and Excel's own convention). A CSV cell
+that a spreadsheet would run as a formula gets a leading `'` (OWASP's CSV injection rule); JSON and YAML keep
+the exact text. No MkDocs here.
 """
 
 from __future__ import annotations
@@ -11,14 +15,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import posixpath
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from .model import Strategy
+import yaml
+
+from .model import Strategy, json_schema
 from .pages import url_of
 from .publication import Publication
 
@@ -87,9 +95,9 @@ FILES: tuple[ExportedFile, ...] = (
     ),
     ExportedFile(
         "strategy.yaml",
-        "原稿（YAML）",
+        "戦略の全体（YAML）",
         "YAML",
-        "サイトと PDF を作る原稿 data/strategy.yaml そのものです（コメント付き）。",
+        "strategy.json と同じ内容を YAML で書いたものです。原稿 data/strategy.yaml を検証して書き出し直したもので、原稿のコメントは含みません。",
     ),
     ExportedFile(
         "strategy.schema.json",
@@ -187,13 +195,22 @@ FILES: tuple[ExportedFile, ...] = (
 )
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"): such cells get a leading '.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A CSV cell that no spreadsheet runs: a leading ' before =, +, -, @, tab or CR at the start."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def _cell(value: object) -> str:
-    """A CSV cell: lists joined by a space, None as empty."""
+    """A CSV cell: lists joined by a space, None as empty, formulas neutralised."""
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return " ".join(str(v) for v in value)
-    return str(value)
+        return neutralise(" ".join(str(v) for v in value))
+    return neutralise(str(value))
 
 
 def table(file: ExportedFile, strategy: Strategy) -> list[list[str]]:
@@ -217,23 +234,42 @@ def metadata_json(strategy: Strategy, publication: Publication) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def model_yaml(strategy: Strategy) -> bytes:
+    """The validated model as canonical YAML: block style, the model's field order, no comments, no anchors.
+
+    Dates stay YAML dates; text that YAML would read as something else (`yes`, `010`) is quoted, so that the
+    file loads back to the same model.
+    """
+    text = yaml.safe_dump(
+        strategy.model_dump(mode="python"),
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1_000_000,
+    )
+    return text.encode("utf-8")
+
+
+def schema_text() -> str:
+    """The JSON Schema of the data file, generated from the model (as committed in data/)."""
+    return json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
 def _csv(file: ExportedFile, strategy: Strategy) -> bytes:
     buffer = io.StringIO(newline="")
     csv.writer(buffer, lineterminator="\r\n").writerows(table(file, strategy))
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def render(
-    strategy: Strategy, yaml_path: str | Path, schema_path: str | Path, publication: Publication | None = None
-) -> dict[str, bytes]:
-    """The bytes of every file in `FILES`, by name, without writing anything."""
+def render(strategy: Strategy, publication: Publication | None = None) -> dict[str, bytes]:
+    """The bytes of every file in `FILES`, by name, generated from the model without reading or writing files."""
     publication = publication if publication is not None else Publication()
     sources: dict[str, Callable[[ExportedFile], bytes]] = {
         "JSON": lambda f: (
             metadata_json(strategy, publication) if f.name == "metadata.json" else model_json(strategy)
         ),
-        "YAML": lambda f: Path(yaml_path).read_bytes(),
-        "JSON Schema": lambda f: Path(schema_path).read_bytes(),
+        "YAML": lambda f: model_yaml(strategy),
+        "JSON Schema": lambda f: schema_text().encode("utf-8"),
         "CSV": lambda f: _csv(f, strategy),
     }
     return {f.name: sources[f.format](f) for f in FILES}
@@ -245,20 +281,28 @@ def published(data: dict[str, bytes]) -> list[Published]:
 
 
 def write(data: dict[str, bytes], out_dir: str | Path) -> list[ExportedFile]:
-    """Write `render`'s bytes into `out_dir` (created if missing) and return the files' descriptions."""
+    """Write `render`'s bytes into `out_dir` (created if missing) and return the files' descriptions.
+
+    Each file is written beside its name and renamed over it: a symlink at the name is replaced, never followed,
+    and a reader never sees half a file.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, content in data.items():
-        (out / name).write_bytes(content)
+        fd, temp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(content)
+            os.chmod(temp, 0o644)
+            os.replace(temp, out / name)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
     return list(FILES)
 
 
 def export(
-    strategy: Strategy,
-    yaml_path: str | Path,
-    schema_path: str | Path,
-    out_dir: str | Path,
-    publication: Publication | None = None,
+    strategy: Strategy, out_dir: str | Path, publication: Publication | None = None
 ) -> list[ExportedFile]:
-    """Render every file and write it into `out_dir`."""
-    return write(render(strategy, yaml_path, schema_path, publication), out_dir)
+    """Render every file from the model (and the publication settings) and write it into `out_dir`."""
+    return write(render(strategy, publication), out_dir)

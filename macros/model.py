@@ -9,6 +9,7 @@ are what editors see in their editor's completion through `data/strategy.schema.
 from __future__ import annotations
 
 import datetime
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -36,7 +37,8 @@ ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 class Model(BaseModel):
     """Base: frozen, no unknown keys."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # strict: no coercion (0 is not a date, "yes" is not true, true is not 1, 1.0 is not an integer).
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
 def _register_id(value: str, info: ValidationInfo) -> str:
@@ -54,8 +56,9 @@ def _ref(kind: str):
     def check(value: str, info: ValidationInfo) -> str:
         known = (info.context or {}).get("ids", {}).get(kind)
         if known is not None and value not in known:
-            allowed = "、".join(sorted(known)) or "（なし）"
-            raise ValueError(f"{KIND_NAMES[kind]}「{value}」は存在しません。使える id: {allowed}")
+            raise ValueError(
+                f"{KIND_NAMES[kind]}「{value}」は存在しません。使える id: {_some(sorted(known))}"
+            )
         return value
 
     return check
@@ -68,6 +71,12 @@ def _any_ref(value: str, info: ValidationInfo) -> str:
             f"「{value}」という id の項目はありません。目標・視点・行動指針・解決方法・課題・コンセプトの id を書いてください。"
         )
     return value
+
+
+def _some(names: list[str], limit: int = 12) -> str:
+    """A short list for a message: at most `limit` names, then how many more."""
+    shown = "、".join(names[:limit]) or "（なし）"
+    return shown + (f" ほか {len(names) - limit} 件" if len(names) > limit else "")
 
 
 KIND_NAMES = {
@@ -107,7 +116,13 @@ RemarkRef = Annotated[
 ItemRef = Annotated[
     str, AfterValidator(_any_ref), Field(description="目標・視点・行動指針・解決方法・課題・コンセプトの id")
 ]
-Number = Annotated[int, Field(ge=1, description="番号（1 から）")]
+Number = Annotated[int, Field(ge=1, le=10_000, description="番号（1 から）")]
+# A heading: one line (a line break would split the Markdown heading and the navigation title).
+Line = Annotated[
+    str,
+    StringConstraints(min_length=1, pattern=r"^[^\n]*$"),
+    Field(description="一行の文。原文のまま書きます。"),
+]
 
 
 # --- meta ---------------------------------------------------------------------------------------------------
@@ -310,13 +325,16 @@ class FieldsBlock(Model):
     items: list[FieldItem] = Field(min_length=1)
 
 
+MAX_SPAN = 50  # columns or rows one cell may span (the source's widest table has 7 columns)
+
+
 class SpanCell(Model):
     """A table cell that spans columns or rows, or holds a list."""
 
     text: str = Field(default="", description="セルの文字")
     items: list[Text] = Field(default_factory=list, description="セルの中の箇条書き")
-    colspan: Annotated[int, Field(ge=1)] = 1
-    rowspan: Annotated[int, Field(ge=1)] = 1
+    colspan: Annotated[int, Field(ge=1, le=MAX_SPAN)] = 1
+    rowspan: Annotated[int, Field(ge=1, le=MAX_SPAN)] = 1
 
 
 Cell = str | list[Text] | SpanCell
@@ -390,7 +408,7 @@ def _grid_widths(rows: list[list[Cell]]) -> list[int]:
             span = cell.colspan if isinstance(cell, SpanCell) else 1
             width += span
             if isinstance(cell, SpanCell):
-                for below in range(r + 1, r + cell.rowspan):
+                for below in range(r + 1, min(r + cell.rowspan, len(rows))):
                     carried[below] = carried.get(below, 0) + span
         widths.append(width)
     return widths
@@ -443,7 +461,7 @@ class Remark(Model):
     id: Id
     number: Number
     text: Text = Field(description="発言文（議事録から抜粋）。原文のまま。")
-    page: Annotated[str, StringConstraints(pattern=r"^p\.\d+$")] = Field(
+    page: Annotated[str, StringConstraints(pattern=r"^p\.[0-9]+$")] = Field(
         description="議事録の記録箇所（例: p.3）", examples=["p.3"]
     )
     addressed_by: list[ItemRef] = Field(
@@ -574,8 +592,8 @@ class Section(Model):
     """A chapter or section of the document: a heading, blocks, and sub-sections."""
 
     id: Id
-    number: Text | None = Field(default=None, description="原文の番号（1. や (1) や ①）")
-    title: Text = Field(description="見出し")
+    number: Line | None = Field(default=None, description="原文の番号（1. や (1) や ①）")
+    title: Line = Field(description="見出し")
     blocks: list[Block] = Field(default_factory=list, description="中身（type で種類を選びます）")
     sections: list[Section] = Field(default_factory=list, description="下位の節")
 
@@ -750,10 +768,43 @@ def _collect_ids(data: Any) -> dict[str, Any]:
     return {"ids": ids, "viewpoint_goal": viewpoint_goal, "seen": set()}
 
 
+_TYPE_NAMES = {
+    "int": "整数",
+    "float": "小数",
+    "bool": "true/false",
+    "date": "日付",
+    "datetime": "日時",
+    "list": "リスト",
+    "dict": "「項目: 値」の組",
+    "NoneType": "空",
+}
+
+
+def _field_loc(error: dict[str, Any]) -> tuple[Any, ...]:
+    """An error's location without the names pydantic gives to members of a union (「constrained-str」…)."""
+    loc = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":  # the unknown key the editor wrote
+        return (*_field_loc({"loc": loc[:-1], "type": ""}), loc[-1])
+    return tuple(p for p in loc if isinstance(p, int) or p in _FIELD_NAMES)
+
+
+def _union_member(error: dict[str, Any]) -> bool:
+    """Whether an error says that a whole value matched no member of a union (a type error ending there)."""
+    loc = error["loc"]
+    return (
+        error["type"].endswith("_type")
+        and bool(loc)
+        and isinstance(loc[-1], str)
+        and loc[-1] not in _FIELD_NAMES
+    )
+
+
 def _message(error: dict[str, Any]) -> str:
-    """A Japanese message for one pydantic error, saying what is allowed."""
-    kind, ctx, loc = error["type"], error.get("ctx") or {}, error["loc"]
+    """A Japanese message for one pydantic error, saying what is allowed (no internal names)."""
+    kind, ctx, loc = error["type"], error.get("ctx") or {}, _field_loc(error)
     name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    if _union_member(error):
+        return f"「{name}」の書き方が違います。{_UNION_HINTS.get(name, _UNION_HINT)}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind == "missing":
@@ -762,27 +813,37 @@ def _message(error: dict[str, Any]) -> str:
         allowed = "、".join(_allowed_keys(loc[:-1])) or "（なし）"
         return f"「{name}」という項目は使えません（綴りを確認してください）。使える項目: {allowed}"
     if kind == "union_tag_invalid":
-        return f"type「{ctx.get('tag')}」は使えません。使える type: {ctx.get('expected_tags')}"
+        return f"type「{ctx.get('tag')}」は使えません。使える type: {_choices(ctx.get('expected_tags'))}"
     if kind == "union_tag_not_found":
         return f"この中身には type がありません。type を書いてください。使える type: {', '.join(BLOCK_TYPES)}"
     if kind == "string_type":
-        return f'「{name}」は文字で書いてください（いま {type(error["input"]).__name__} 型）。数字や yes/no などは "…" で囲みます。'
+        got = _TYPE_NAMES.get(type(error["input"]).__name__, "文字以外")
+        return f'「{name}」は文字で書いてください（いま {got}）。数字や true/false を文字として書くときは "…" で囲みます。'
     if kind == "string_too_short":
         return f"「{name}」が空です。文を書いてください。"
     if kind == "string_pattern_mismatch":
         if name in ("id",) or name.endswith("id"):
             return f"id「{error['input']}」は使えません。半角英小文字・数字とハイフンで書いてください（例: life-1）。"
+        if name in ("title", "number"):
+            return f"「{name}」は一行で書いてください（見出しになるため、改行は使えません）。"
+        if name == "page":
+            return f"「page」の値「{error['input']}」は書式が違います。p.3 のように、p. と半角数字で書いてください。"
         return f"「{name}」の値「{error['input']}」は書式が違います（{ctx.get('pattern')}）。"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"「{name}」は整数で書いてください。"
+        got = _TYPE_NAMES.get(type(error["input"]).__name__, "文字")
+        return (
+            f"「{name}」は整数（半角数字、例: 3）で書いてください（いま {got}）。引用符で囲まずに書きます。"
+        )
+    if kind == "less_than_equal":
+        return f"「{name}」は {ctx.get('le')} 以下にしてください。"
     if kind == "greater_than_equal":
         return f"「{name}」は {ctx.get('ge')} 以上にしてください。"
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
-        return f"「{name}」は日付（YYYY-MM-DD、例: 2022-12-01）で書いてください。"
+        return f"「{name}」は日付（YYYY-MM-DD、例: 2022-12-01）で、引用符で囲まずに書いてください。"
     if kind in ("bool_type", "bool_parsing"):
         return f"「{name}」は true か false で書いてください。"
     if kind == "literal_error":
-        return f"「{name}」の値「{error['input']}」は使えません。使える値: {ctx.get('expected')}"
+        return f"「{name}」の値「{error['input']}」は使えません。使える値: {_choices(ctx.get('expected'))}"
     if kind == "list_type":
         return f"「{name}」はリスト（各行を「- 」で始める）で書いてください。"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
@@ -791,7 +852,21 @@ def _message(error: dict[str, Any]) -> str:
         return f"「{name}」には少なくとも {ctx.get('min_length')} 件書いてください。"
     if kind == "too_long":
         return f"「{name}」は {ctx.get('max_length')} 件までです。"
-    return f"{error['msg']}（{kind}）"
+    return f"「{name}」の値が正しくありません。書き方を data/strategy.schema.json で確かめてください。"
+
+
+def _choices(expected: Any) -> str:
+    """pydantic's "'a', 'b' or 'c'" as 「a、b、c」."""
+    return "、".join(re.findall(r"'([^']*)'", str(expected))) or str(expected)
+
+
+_UNION_HINT = "文字、リスト（- で始まる行）、または「項目: 値」の組のどれかで書きます。"
+_UNION_HINTS = {
+    "items": "各項目は文字か、下位の箇条書きを持つ「text:」と「items:」の組で書きます。",
+    "head": "セルは文字、箇条書き（- で始まるリスト）、または「text:」「colspan:」「rowspan:」の組で書きます。",
+    "rows": "セルは文字、箇条書き（- で始まるリスト）、または「text:」「colspan:」「rowspan:」の組で書きます。",
+    "value": "値は文字か、文字のリスト（- で始まる行）で書きます。",
+}
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
@@ -873,18 +948,266 @@ BLOCK_TYPES = [
 ]
 
 
+MAX_PROBLEMS = 200  # messages reported at once; the rest are counted
+
+
+def _all_models() -> set[type[BaseModel]]:
+    found: set[type[BaseModel]] = set()
+
+    def visit(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation in found:
+                return
+            found.add(annotation)
+            for f in annotation.model_fields.values():
+                visit(f.annotation)
+        for arg in typing.get_args(annotation):
+            visit(arg)
+
+    visit(Strategy)
+    return found
+
+
+# Every field name and block type: the parts of an error location an editor can find in the file.
+_FIELD_NAMES = frozenset(
+    {name for m in _all_models() for name in m.model_fields} | {t for t in BLOCK_TYPES if t}
+)
+
+
 def parse(loaded: Loaded) -> Strategy:
-    """Validate plain data into the model; raise DataError naming every problem with its line."""
+    """Validate plain data into the model; raise DataError naming every problem with its line.
+
+    Beyond the types, the layout that the templates and pages assume is checked here too (see `layout`), so
+    that a file that passes `check` builds.
+    """
     problems = list(loaded.problems)
+    seen = {(p.line, p.column) for p in problems}  # the loader's message about a value is the better one
+    strategy = None
     try:
         strategy = Strategy.model_validate(loaded.data, context=_collect_ids(loaded.data))
     except ValidationError as exc:
-        for error in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        # A value that matches no member of a union: if some member got further, its error is the useful one.
+        deeper = {_field_loc(e)[:n] for e in errors if not _union_member(e) for n in range(len(e["loc"]))}
+        messages: set[tuple[tuple[Any, ...], str]] = set()
+        for error in errors:
+            loc, message = _field_loc(error), _message(error)
+            if _union_member(error) and loc in deeper:
+                continue
+            if (loc, message) in messages:  # one message per value, not one per member of a union
+                continue
+            messages.add((loc, message))
             line, column = loaded.locate(tuple(error["loc"]))
-            problems.append(Problem(line, column, _message(error), loaded.path))
+            if (line, column) not in seen or error["type"] == "value_error":
+                problems.append(Problem(line, column, message, loaded.path))
+    except RecursionError:
+        problems.append(Problem(1, 1, "入れ子が深すぎます。字下げを確かめてください。", loaded.path))
+    if strategy is not None and not problems:
+        for loc, message in layout(strategy):
+            problems.append(Problem(*loaded.locate(loc), message, loaded.path))
     if problems:
-        raise DataError(problems)
+        raise DataError(_capped(problems, loaded.path))
     return strategy
+
+
+def _capped(problems: list[Problem], path: str) -> list[Problem]:
+    """At most MAX_PROBLEMS problems, the first ones in the file, and a last line counting the rest."""
+    problems = sorted(set(problems))
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS
+    last = Problem(
+        problems[MAX_PROBLEMS - 1].line,
+        problems[MAX_PROBLEMS - 1].column + 1,
+        f"ほかに {rest:,} 件の問題があります（最初の {MAX_PROBLEMS} 件だけを表示しています）。上から直して、もう一度検査してください。",
+        path,
+    )
+    return [*problems[:MAX_PROBLEMS], last]
+
+
+def load(path: str | Any) -> Strategy:
+    """Read, parse and validate a data file: the model, or a DataError with every problem."""
+    from .loader import load_file
+
+    try:
+        return parse(load_file(path))
+    except RecursionError:
+        raise DataError(
+            [Problem(1, 1, "入れ子が深すぎます。字下げを確かめてください。", str(path))]
+        ) from None
+
+
+# --- what the pages assume ---------------------------------------------------------------------------------------
+
+# Chapter ids name the folders of the site (`<chapter>/`); these names belong to the site itself.
+RESERVED_FOLDERS = frozenset(
+    {"about", "assets", "data", "javascripts", "stylesheets", "search", "pdf", "overrides"}
+)
+# Element ids that the templates and the theme generate on the same pages as the data's ids.
+RESERVED_IDS = frozenset({"index", "top", "content", "main", "header", "footer"})
+RESERVED_PREFIXES = ("sd-", "md-", "home-", "open-data-", "a11y-")
+RESERVED_SUFFIXES = ("-title",)
+
+Loc = tuple[str | int, ...]
+
+
+def _located_sections(strategy: Strategy) -> Iterator[tuple[Section, Loc, int]]:
+    """Every section with its data path and depth (0 for chapters)."""
+
+    def walk(section: Section, loc: Loc, depth: int) -> Iterator[tuple[Section, Loc, int]]:
+        yield section, loc, depth
+        for i, sub in enumerate(section.sections):
+            yield from walk(sub, (*loc, "sections", i), depth + 1)
+
+    for i, chapter in enumerate(strategy.chapters):
+        yield from walk(chapter, ("chapters", i), 0)
+
+
+def _located_ids(node: Any, loc: Loc) -> Iterator[tuple[str, Loc]]:
+    """Every id the file defines, with the data path of its `id` key."""
+    if isinstance(node, BaseModel):
+        if "id" in type(node).model_fields and isinstance(getattr(node, "id", None), str):
+            yield node.id, (*loc, "id")
+        for name in type(node).model_fields:
+            yield from _located_ids(getattr(node, name), (*loc, name))
+    elif isinstance(node, (list, tuple)):
+        for i, item in enumerate(node):
+            yield from _located_ids(item, (*loc, i))
+
+
+def layout(strategy: Strategy) -> list[tuple[Loc, str]]:
+    """What the templates and the pages assume of a valid model, as (data path, message) problems.
+
+    The framework's viewpoints, issues, goals and guidelines are shown (and anchored for links) by blocks of
+    the body: each must be shown exactly once, or a link would point nowhere or two elements would share an id.
+    """
+    from .pages import anchor_pages  # pages imports render, which imports this module
+
+    problems: list[tuple[Loc, str]] = []
+    fw = strategy.framework
+    blocks = [
+        (block, (*loc, "blocks", i))
+        for section, loc, _ in _located_sections(strategy)
+        for i, block in enumerate(section.blocks)
+    ]
+
+    def once(kind: type[BaseModel], what: str, missing_at: Loc) -> None:
+        found = [loc for b, loc in blocks if isinstance(b, kind)]
+        if not found:
+            problems.append(
+                (
+                    missing_at,
+                    f"本文に{what}（type: {_tag(kind)}）がありません。framework の内容はこの中身で表示されます。本文のどこかに一つ置いてください。",
+                )
+            )
+        for loc in found[1:]:
+            problems.append(
+                (loc, f"{what}（type: {_tag(kind)}）が二つ以上あります。一つだけにしてください。")
+            )
+
+    once(ViewpointIssuesBlock, "視点・分類・課題の表", ("chapters",))
+    once(SolutionsBlock, "視点・行動指針・解決方法の表", ("chapters",))
+
+    goal_viewpoints: dict[str, list[str]] = {}
+    for viewpoint in fw.viewpoints:
+        goal_viewpoints.setdefault(viewpoint.goal, []).append(viewpoint.id)
+    for i, goal in enumerate(fw.goals):
+        owners = goal_viewpoints.get(goal.id, [])
+        if not owners:
+            problems.append(
+                (
+                    ("framework", "goals", i, "id"),
+                    f"戦略目標「{goal.id}」を目標とする視点がありません。framework の viewpoints のどれかの goal に「{goal.id}」を書いてください。",
+                )
+            )
+        elif len(owners) > 1:
+            problems.append(
+                (
+                    ("framework", "goals", i, "id"),
+                    f"戦略目標「{goal.id}」が複数の視点（{'、'.join(owners)}）の目標になっています。視点と目標は一対一にしてください。",
+                )
+            )
+    for i, viewpoint in enumerate(fw.viewpoints):
+        found = [
+            loc
+            for b, loc in blocks
+            if isinstance(b, ViewpointGuidelinesBlock) and b.viewpoint == viewpoint.id
+        ]
+        if not found:
+            problems.append(
+                (
+                    ("framework", "viewpoints", i, "id"),
+                    f"視点「{viewpoint.id}」の目標と行動指針を表示する中身（type: viewpoint_guidelines、viewpoint: {viewpoint.id}）が本文にありません。",
+                )
+            )
+        for loc in found[1:]:
+            problems.append(
+                (
+                    loc,
+                    f"視点「{viewpoint.id}」の viewpoint_guidelines が二つ以上あります。一つだけにしてください。",
+                )
+            )
+
+    for i, concept in enumerate(fw.concepts):
+        cards = [
+            loc
+            for b, loc in blocks
+            if isinstance(b, ConceptBlock) and b.concept == concept.id and b.form == "card"
+        ]
+        shown = [loc for b, loc in blocks if isinstance(b, ConceptBlock) and b.concept == concept.id]
+        if not cards and (concept.adopted or shown):
+            what = "採用したコンセプト" if concept.adopted else "本文で参照しているコンセプト"
+            problems.append(
+                (
+                    ("framework", "concepts", i, "id"),
+                    f"{what}「{concept.id}」の全文を表示する中身（type: concept、concept: {concept.id}、form: card）が本文にありません。リンク先になるので一つ置いてください。",
+                )
+            )
+        for loc in cards[1:]:
+            problems.append(
+                (
+                    loc,
+                    f"コンセプト「{concept.id}」の全文（form: card）が二つ以上あります。一つだけにしてください。",
+                )
+            )
+
+    for section, loc, depth in _located_sections(strategy):
+        if depth == 0 and section.id in RESERVED_FOLDERS:
+            problems.append(
+                (
+                    (*loc, "id"),
+                    f"章の id「{section.id}」はサイトのフォルダ名と重なります。別の id にしてください（使えない id: {'、'.join(sorted(RESERVED_FOLDERS))}）。",
+                )
+            )
+
+    for item_id, loc in _located_ids(strategy, ()):
+        if (
+            item_id in RESERVED_IDS
+            or item_id.startswith(RESERVED_PREFIXES)
+            or item_id.endswith(RESERVED_SUFFIXES)
+        ):
+            problems.append(
+                (
+                    loc,
+                    f"id「{item_id}」はサイトがページの中で使う名前と重なります。{'、'.join(p + '…' for p in RESERVED_PREFIXES)} で始まる id、…{RESERVED_SUFFIXES[0]} で終わる id、{'、'.join(sorted(RESERVED_IDS))} は使えません。",
+                )
+            )
+
+    if problems:
+        return problems
+    anchored = anchor_pages(strategy)
+    for block, loc in blocks:
+        if isinstance(block, RemarksBlock):
+            for r, remark in enumerate(block.items):
+                for k, ref in enumerate(remark.addressed_by):
+                    if ref not in anchored:
+                        problems.append(
+                            (
+                                (*loc, "items", r, "addressed_by", k),
+                                f"「{ref}」は本文のどこにも表示されていないため、リンクできません。本文に表示される項目の id を書いてください。",
+                            )
+                        )
+    return problems
 
 
 def json_schema() -> dict[str, Any]:

@@ -1,0 +1,151 @@
+"""MkDocs hook: build into a temporary sibling folder and replace `site/` only when the build has succeeded.
+
+A failed, aborted (strict-mode warnings) or interrupted build leaves the previous site exactly as it was; two
+builds into one folder each write their own copy and swap it in whole, one after the other (under a lock), so
+neither sees the other's half-written files. On Linux the swap is one `renameat2(RENAME_EXCHANGE)`: there is no
+moment without a site. Copies left behind by a killed build are removed by the next build.
+
+It also tells the macros adapter whether this is `mkdocs serve` (macros.PREVIEW_ENV): the preview shows data
+problems in the browser instead of stopping.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import logging
+import os
+import shutil
+import sys
+import uuid
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import event_priority
+from mkdocs.utils import CountHandler
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from macros import PREVIEW_ENV
+
+log = logging.getLogger("mkdocs.hooks.site_output")
+STAGING = ".building-"  # <site>.building-<pid>-<random>, beside the site folder
+
+# The one build this module serves (MkDocs loads hooks afresh with every config).
+_final: Path | None = None
+_staging: Path | None = None
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Remember whether MkDocs serves a preview (the adapter reads it when it loads the data)."""
+    del dirty
+    os.environ[PREVIEW_ENV] = "1" if command == "serve" else "0"
+
+
+@event_priority(100)  # before every plugin reads site_dir
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Point the build at a fresh staging folder beside the site folder."""
+    global _final, _staging
+    final = Path(config.site_dir).absolute()
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(final)
+    staging = final.with_name(f"{final.name}{STAGING}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    staging.mkdir()
+    _final, _staging = final, staging
+    config.site_dir = str(staging)
+    atexit.register(_discard, staging)
+    return config
+
+
+@event_priority(-10_000)  # after every plugin and hook has written its files
+def on_post_build(config: MkDocsConfig) -> None:
+    """Swap the finished site in, unless strict mode is about to abort the build."""
+    if _final is None or _staging is None:
+        return
+    final, staging = _final, _staging
+    config.site_dir = str(final)
+    if config.strict and _warned():
+        log.debug("site not replaced: the strict build is failing")
+        _discard(staging)
+        return
+    with _locked(final):
+        if not os.path.lexists(final):
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(staging, final)
+        if os.path.lexists(staging):
+            _exchange(staging, final)
+    _discard(staging)  # now the previous site
+    log.info(f"サイトを {final} に書きました。")
+
+
+def on_build_error(error: Exception) -> None:
+    """Throw the staging folder away; the previous site stays."""
+    del error
+    if _staging is not None:
+        _discard(_staging)
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _warned() -> bool:
+    """Whether MkDocs' strict-mode counter has seen a warning (it aborts right after on_post_build)."""
+    return any(isinstance(h, CountHandler) and h.get_counts() for h in logging.getLogger("mkdocs").handlers)
+
+
+def _discard(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_stale(final: Path) -> None:
+    """Remove staging folders of builds whose process is gone."""
+    for path in final.parent.glob(f"{final.name}{STAGING}*"):
+        pid = path.name.removeprefix(f"{final.name}{STAGING}").split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            _discard(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _locked(final: Path):
+    """An exclusive lock for swapping `final` (a lock file beside it)."""
+    lock = final.with_name(f".{final.name}.lock")
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two paths atomically (Linux renameat2); elsewhere, two renames (under the caller's lock)."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is not None:
+        result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+        if result == 0:
+            return
+        if ctypes.get_errno() not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+    old = b.with_name(f"{b.name}{STAGING}{os.getpid()}-old-{uuid.uuid4().hex[:8]}")
+    os.rename(b, old)
+    os.rename(a, b)
+    os.rename(old, a)
