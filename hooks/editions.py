@@ -44,7 +44,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the pages of past editions and of the 新旧対照表."""
     from macros.archive import page_content
 
-    for src, page in _variables(config)["edition_pages"].items():
+    # Absent while `mkdocs serve` shows data problems instead of the site (macros/__init__.py).
+    for src, page in _variables(config).get("edition_pages", {}).items():
         files.append(File.generated(config, src, content=page_content(page)))
     return files
 
@@ -71,6 +72,8 @@ def _write_edition_files(config: MkDocsConfig) -> None:
     from macros.publication import Publication
 
     variables = _variables(config)
+    if "editions" not in variables:  # `mkdocs serve` showing data problems: nothing to write
+        return
     site = variables["editions"]
     out = Path(config.site_dir)
     root = Path(config.config_file_path).parent
@@ -79,7 +82,7 @@ def _write_edition_files(config: MkDocsConfig) -> None:
     cache = Path(os.environ.get(CACHE_ENV) or root / ".cache" / "editions")
     fingerprint = _fingerprint(root) if pdf and (site.archived or site.pairs) else ""
     for edition in site.editions:
-        files = render(edition.strategy, edition.path, root / "data" / "strategy.schema.json", publication)
+        files = render(edition.strategy, publication)
         folder = out / "editions" / edition.slug
         data_dir = out / next(iter(data_files(edition).values())).rsplit("/", 1)[0]
         data_dir.mkdir(parents=True, exist_ok=True)

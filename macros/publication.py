@@ -99,8 +99,16 @@ def _publication_message(error: dict) -> str:
             model = next((a for a in getattr(inner, "__args__", (inner,)) if isinstance(a, type)), model)
         allowed = "、".join(getattr(model, "model_fields", {})) or "（なし）"
         return f"「{name}」という項目は使えません（綴りを確認してください）。使える項目: {allowed}"
+    name = next((str(p) for p in reversed(error["loc"]) if isinstance(p, str)), "")
+    if error["type"] == "missing":
+        return f"必須の項目「{name}」がありません。追加してください。"
+    if error["type"] == "string_type":
+        return f'「{name}」は文字で書いてください。数字や true/false を文字として書くときは "…" で囲みます。'
+    if error["type"] == "string_too_short":
+        return f"「{name}」が空です。使わないときは、行ごと消してください。"
+    if error["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        return f"「{name}」は「項目: 値」の組で書いてください（ファイルの中の例を参照してください）。"
     if error["type"] == "string_pattern_mismatch":
-        name = next((str(p) for p in reversed(error["loc"]) if isinstance(p, str)), "")
         wanted = {
             "site_url": "https:// で始まり / で終わるアドレス",
             "email": "メールアドレス（例: info@example.jp）",

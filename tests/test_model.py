@@ -131,7 +131,7 @@ BAD_INPUTS = [
         ["goal-town", "一致しません"],
     ),
     ("bad id", "id: remark-02", "id: Remark_02", "id: Remark_02", ["Remark_02", "半角英小文字"]),
-    ("status as a boolean", "status: 案", "status: yes", "status: yes", ["status", "囲み"]),
+    ("status as a boolean", "status: 案", "status: true", "status: true", ["status", "囲み"]),
     ("two adopted concepts", "adopted: false", "adopted: true", "  concepts:", ["ちょうど一つ"]),
     (
         "unknown remark reference",
