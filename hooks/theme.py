@@ -27,7 +27,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
 
 NAV_CACHE = True  # tests/test_build.py turns this off in a copy of the project to compare the HTML
-STATS = {"rendered": 0, "reused": 0}  # branches of the last build, rendered by Material / written from the cache
+# Branches of the last build: rendered by Material, written from the cache.
+STATS = {"rendered": 0, "reused": 0}
 
 # Where Material's navigation partials call the macro that renders one item (with its branch): those calls go
 # through nav_cached. If Material changes these lines, the build stops here rather than silently losing speed.
@@ -82,7 +83,9 @@ class NavCache:
         self.branches: dict[tuple[int, str, int, bool], list[str]] = {}
 
     @jinja2.pass_context
-    def __call__(self, context: jinja2.runtime.Context, render: Callable[..., Any], item: Any, *args: Any) -> Any:
+    def __call__(
+        self, context: jinja2.runtime.Context, render: Callable[..., Any], item: Any, *args: Any
+    ) -> Any:
         page = context.get("page")
         parent = args[2] if len(args) > 2 else None
         if not NAV_CACHE or not isinstance(page, Page) or getattr(item, "active", False):

@@ -154,14 +154,14 @@ def test_navigation_cache_writes_materials_html(tmp_path: Path, prune: bool):
             config = project / "mkdocs.yml"
             text = config.read_text(encoding="utf-8")
             assert "    - navigation.prune" in text
-            config.write_text(text.replace("    - navigation.prune", "    - navigation.expand"), encoding="utf-8")
+            config.write_text(
+                text.replace("    - navigation.prune", "    - navigation.expand"), encoding="utf-8"
+            )
         sites[cached] = build_site(project, tmp_path / f"site-{cached}")
     stats = sys.modules["hooks/theme.py"].STATS
     pages = sorted(p.relative_to(sites[True]) for p in sites[True].rglob("*.html"))
     assert pages == sorted(p.relative_to(sites[False]) for p in sites[False].rglob("*.html"))
-    different = [
-        str(p) for p in pages if (sites[True] / p).read_bytes() != (sites[False] / p).read_bytes()
-    ]
+    different = [str(p) for p in pages if (sites[True] / p).read_bytes() != (sites[False] / p).read_bytes()]
     assert different == []
     # The cache was used: most branches come from it (each is rendered once, then reused on other pages).
     assert stats["reused"] > stats["rendered"] > 0, stats
@@ -196,7 +196,9 @@ print(sorted({{m.split(".")[0] for m in sys.modules}} & set({PDF_STACK!r})))
 
     site, pdf = load_config(str(ROOT / "mkdocs.yml")), load_config(str(ROOT / "mkdocs-pdf.yml"))
     assert list(pdf["hooks"]) == [*site["hooks"], "hooks/pdf.py"]
-    plugins = {name: [p for p in c.plugins if p not in c["hooks"]] for name, c in (("site", site), ("pdf", pdf))}
+    plugins = {
+        name: [p for p in c.plugins if p not in c["hooks"]] for name, c in (("site", site), ("pdf", pdf))
+    }
     assert plugins["pdf"] == [*plugins["site"], "to-pdf"]
     assert {k: v for k, v in pdf.items() if k not in ("hooks", "plugins", "config_file_path")} == {
         k: v for k, v in site.items() if k not in ("hooks", "plugins", "config_file_path")
