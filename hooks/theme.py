@@ -11,11 +11,17 @@ Listed in mkdocs.yml under `hooks:`. The HTML stays Material's own; only the wor
   MkDocs' `normalize_url`, the function behind the templates' `url` filter. The branch that holds the current
   page is rendered by Material as usual. tests/test_build.py compares every page with an uncached build.
 - `page_of(src)`: a page by its source path, for our partials (a look-up instead of a scan of `nav.pages`).
+
+And one thing that is not about templates but is work a build does not need: mkdocs-macros runs 13 `git`
+commands at every start (0.2 s) to offer a `git` variable that no page of ours uses, and has no option to turn
+them off. Its function is replaced by one that returns the "no git information" answer it gives outside a
+repository; a template that used `git.…` would stop the build (`on_undefined: strict`).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +50,15 @@ NAV_CALLS = {
     ],
 }
 _HREF = re.compile(r'href="([^"]*)"')
+
+
+def _no_git_info() -> dict[str, Any]:
+    """mkdocs-macros' `git` variable without running git."""
+    return {"status": False, "date": None, "diagnosis": "not collected (hooks/theme.py)"}
+
+
+if "mkdocs_macros.context" in sys.modules:  # loaded with the plugin, before the hooks
+    sys.modules["mkdocs_macros.context"].get_git_info = _no_git_info
 
 
 class PatchedLoader(jinja2.BaseLoader):
