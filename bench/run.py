@@ -77,24 +77,29 @@ class Series:
 
 
 def run(cmd: list[str] | tuple[str, ...], cwd: Path, **env: str) -> Sample:
-    """Run a child process to completion; its wall time and peak RSS."""
+    """Run a child process to completion; its wall time, CPU time and peak RSS.
+
+    The peak comes from GNU time, whose child starts small: a process forked from this one (large after
+    making the 100× data) would carry this process's peak into its own `ru_maxrss`, exec or not."""
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    log = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{log[-3000:]}")
-    return Sample(seconds, usage.ru_maxrss / 1024, log, cpu=usage.ru_utime + usage.ru_stime)
+    with tempfile.NamedTemporaryFile("r", suffix=".maxrss") as maxrss:
+        proc = subprocess.Popen(
+            ["/usr/bin/time", "-f", "%M", "-o", maxrss.name, *cmd],
+            cwd=cwd,
+            env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert proc.stdout is not None
+        log = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{log[-3000:]}")
+        peak_kb = int(maxrss.read().split()[-1])
+    return Sample(seconds, peak_kb / 1024, log, cpu=usage.ru_utime + usage.ru_stime)
 
 
 def pages_of(site: Path) -> int:
