@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from macros.editions import freeze
 
-PARTS = ("mkdocs.yml", "docs", "data", "macros", "hooks")
+PARTS = ("mkdocs.yml", "mkdocs-pdf.yml", "docs", "data", "macros", "hooks")
 SENTENCE = "高齢者も子どもも障がい者も置き去りにせず、デジタル格差を解消する"
 
 
@@ -63,13 +63,11 @@ def build(project: Path, site: Path, *, pdf: bool, cache: Path) -> float:
         "EDITIONS_CACHE": str(cache),
         "NO_MKDOCS_2_WARNING": "1",
     }
-    env.pop("ENABLE_PDF_EXPORT", None)
-    if pdf:
-        env["ENABLE_PDF_EXPORT"] = "1"
+    config = "mkdocs-pdf.yml" if pdf else "mkdocs.yml"  # the PDF stack is only in mkdocs-pdf.yml
     shutil.rmtree(site, ignore_errors=True)
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)],
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", config, "-d", str(site)],
         cwd=project,
         env=env,
         check=True,

@@ -28,7 +28,7 @@ from macros.pages import all_pages
 FRAMEWORK_BLOCKS = {"viewpoint_issues", "viewpoint_guidelines", "solutions", "skeleton", "structure", "goals"}
 # The document has one list of remarks and one summary of them: copies extend those, renumbered.
 REMARK_BLOCKS = {"remarks", "remark_summary"}
-PROJECT_PARTS = ("mkdocs.yml", "data", "docs", "macros", "hooks")
+PROJECT_PARTS = ("mkdocs.yml", "mkdocs-pdf.yml", "data", "docs", "macros", "hooks")
 
 
 def _suffix_ids(node: Any, suffix: str) -> Any:

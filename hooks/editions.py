@@ -3,7 +3,7 @@
 - on_files: adds the generated pages (MkDocs 1.6 `File.generated`, no stub files): every past edition under
   `editions/DATE/`, and the 新旧対照表 of every edition after the first at `editions/DATE/comparison/`.
 - on_post_build: writes each edition's open data (`editions/DATE/data/`), each 新旧対照表 as Markdown, and, when
-  the council PDF is built (ENABLE_PDF_EXPORT=1), each 新旧対照表 as an A4 landscape PDF and each past edition's
+  the council PDF is built (mkdocs-pdf.yml), each 新旧対照表 as an A4 landscape PDF and each past edition's
   council PDF (`editions/DATE/strategy.pdf`).
 
 A past edition's PDF is the council PDF built from that edition's frozen text by a separate MkDocs build of a
@@ -158,6 +158,7 @@ def _edition_pdf(root: Path, edition: Any) -> bytes:
         project = Path(tmp) / "project"
         for part in (
             "mkdocs.yml",
+            "mkdocs-pdf.yml",
             "docs",
             "macros",
             "hooks",
@@ -188,7 +189,7 @@ def _edition_pdf(root: Path, edition: Any) -> bytes:
             (docs / page.path).write_text(STUB, encoding="utf-8")
         date = edition.entry.date
         epoch = int(datetime.datetime(date.year, date.month, date.day, tzinfo=datetime.UTC).timestamp())
-        env = {**os.environ, "ENABLE_PDF_EXPORT": "1", "SOURCE_DATE_EPOCH": str(epoch)}
+        env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
         site = Path(tmp) / "site"
         command = [
             sys.executable,
@@ -198,7 +199,7 @@ def _edition_pdf(root: Path, edition: Any) -> bytes:
             "--quiet",
             "--strict",
             "-f",
-            str(project / "mkdocs.yml"),
+            str(project / "mkdocs-pdf.yml"),
         ]
         result = subprocess.run(
             [*command, "-d", str(site)], cwd=project, env=env, capture_output=True, text=True, check=False

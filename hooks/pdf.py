@@ -1,23 +1,30 @@
 """MkDocs hooks for the council PDF built by mkdocs-to-pdf and WeasyPrint.
 
-Listed in mkdocs.yml under `hooks:`. They do nothing unless the `to-pdf`
-plugin is configured; PDF rendering itself stays opt-in (ENABLE_PDF_EXPORT=1).
+Listed under `hooks:` in mkdocs-pdf.yml only (mkdocs.yml plus the `to-pdf` plugin), so that a site build
+loads none of the PDF stack. They do nothing unless the `to-pdf` plugin is configured.
 """
 
 from __future__ import annotations
 
-import os
+import functools
+import logging
+import posixpath
 import re
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
 
 import weasyprint
 from bs4 import BeautifulSoup, Tag
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
+from mkdocs.structure.pages import Page
 from mkdocs.utils import get_build_datetime
+from mkdocs_to_pdf import generator
 from mkdocs_to_pdf.plugin import WithPdfPlugin
-from pypdf import PdfReader
+from mkdocs_to_pdf.themes import material
 
 PLUGIN_NAME = "to-pdf"
 DOCUMENT_LANG = "ja"
@@ -35,7 +42,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     plugin = _plugin(config)
     if plugin is None:
         return config
-    # Patch 1: the plugin resolves custom_template_path against cwd; anchor it to mkdocs.yml.
+    # Patch 1: the plugin resolves custom_template_path against cwd; anchor it to the config file.
     base = Path(config.config_file_path or ".").resolve().parent
     plugin.config["custom_template_path"] = str(base / plugin.config["custom_template_path"])
     # Patch 2: the plugin passes no WeasyPrint options; PDF/UA-1 implies tags and PDF 1.7.
@@ -46,25 +53,33 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
-    """Chain `finalize_html` into the plugin's pre-PDF hook (after its on_config ran)."""
+    """Hook into the plugin's steps (after its on_config ran): the header link without re-parsing each page,
+    and our fixes to the combined document before the plugin serialises it for WeasyPrint."""
     plugin = _plugin(config)
     if plugin is None or not plugin.enabled or plugin.generator is None:
         return
     handler = plugin.generator._options.hook  # private: the plugin has no accessor
-    original: Callable[[str], str] = handler.pre_pdf_render
-    # The cover values come from the data (macros/__init__.py sets config.extra["pdf_cover"]).
+    # Patch 3: the theme's inject_link parses and re-serialises every page twice with BeautifulSoup, to add the
+    # header button (on_post_page below adds it, labelled, to every page) and a <link rel=alternate>.
+    handler.inject_link = _alternate_link  # type: ignore[method-assign]
+    # Patch 4: lang, <title> and the dates, set on the plugin's own soup of the combined document (the last
+    # step before it is serialised) instead of parsing that HTML again. The cover values come from the data
+    # (macros/__init__.py sets config.extra["pdf_cover"]).
     title = str(config.extra.get("pdf_cover", {}).get("title") or config.site_name)
+    steps = plugin.generator
+    normalize: Callable[[BeautifulSoup], None] = steps._normalize_link_anchors  # private, as above
 
-    def pre_pdf_render(html: str) -> str:
-        return finalize_html(original(html), title=title)
+    def normalize_and_finalize(soup: BeautifulSoup) -> None:
+        normalize(soup)
+        finalize(soup, title=title)
 
-    # Patch 3: the only HTML-level hook is a root `pdf_event_hook.py`; wrap it on the instance.
-    handler.pre_pdf_render = pre_pdf_render  # type: ignore[method-assign]
+    steps._normalize_link_anchors = normalize_and_finalize  # type: ignore[method-assign]
+    PAGE_COUNT.clear()
+    META_PAGES.clear()
 
 
-def finalize_html(html: str, *, title: str) -> str:
-    """Set lang, <title> and reproducible dates on the combined HTML given to WeasyPrint."""
-    soup = BeautifulSoup(html, "html.parser")
+def finalize(soup: BeautifulSoup, *, title: str) -> None:
+    """Set lang, <title> and reproducible dates on the combined document given to WeasyPrint."""
     root = soup.find("html")
     if isinstance(root, Tag):
         # -> PDF /Lang, Japanese line breaking and CJK glyph choice
@@ -79,38 +94,96 @@ def finalize_html(html: str, *, title: str) -> str:
         for name in ("dcterms.created", "dcterms.modified"):
             for meta in head.find_all("meta", attrs={"name": name}):
                 meta["content"] = stamp  # plugin writes now(); honour SOURCE_DATE_EPOCH
-    return str(soup)
+
+
+# The number of pages WeasyPrint laid out, from the finisher the plugin passes to write_pdf (Patch 5: the
+# plugin offers no other way to it; reading the PDF back with pypdf cost seconds on large documents).
+PAGE_COUNT: list[int] = []
+
+
+def _counting(finisher: Callable[..., None]) -> Callable[..., None]:
+    if getattr(finisher, "counts_pages", False):
+        return finisher
+
+    @functools.wraps(finisher)
+    def count_pages(document: Any, pdf: Any) -> None:
+        PAGE_COUNT.append(len(document.pages))
+        finisher(document, pdf)
+
+    count_pages.counts_pages = True  # type: ignore[attr-defined]
+    return count_pages
+
+
+generator.prepend_producer = _counting(generator.prepend_producer)
+
+
+def _alternate_link(html: str, pdf_path: str, page: Page, theme: Any) -> str:
+    """What the theme's inject_link adds to <head>, written as its BeautifulSoup wrote it."""
+    del page, theme
+    link = f'<link href="{pdf_path}" rel="alternate" title="PDF" type="application/pdf"/>'
+    return html.replace("</head>", link + "</head>", 1)
 
 
 # The home page says how long and how large the PDF is; it only exists after the plugin's on_post_build.
 PDF_META_SLOT = '<span class="sd-pdf-meta"></span>'
-PDF_BUTTON_HTML = re.compile(r'<a class="md-header-nav__button md-icon"[^>]*>.*?</a>', re.DOTALL)
 HEADER_END = re.compile(r"</nav>\s*</header>")
 PDF_BUTTON = re.compile(r'(<a class="md-header-nav__button md-icon" href="[^"]*") title="PDF"')
 PDF_BUTTON_LABEL = r'\1 title="議会配付用 PDF（A4）" aria-label="議会配付用 PDF（A4）をダウンロード"'
+HREF = "__PDF_HREF__"
+META_PAGES: list[Path] = []  # the pages that show the PDF's length and size
+
+
+@functools.cache
+def _button() -> str:
+    """The theme's header button (its own markup, made once), with a Japanese accessible name."""
+    page = SimpleNamespace(title="")  # only logged
+    nav = material.inject_link_download(
+        '<nav class="md-header__inner"></nav>', HREF, page, logging.getLogger(__name__)
+    )
+    return PDF_BUTTON.sub(
+        PDF_BUTTON_LABEL, nav.removeprefix('<nav class="md-header__inner">').removesuffix("</nav>")
+    )
+
+
+def _with_button(html: str, href: str) -> str:
+    """The page with the PDF button at the end of its header bar."""
+    button = _button().replace(HREF, href)
+    return HEADER_END.sub(lambda end: button + end.group(0), html, count=1)
+
+
+@event_priority(-100)  # after the plugin collected the page
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    """Every page offers the PDF from its header (the plugin's button, on pages not in the PDF too)."""
+    plugin = _plugin(config)
+    if plugin is None or not plugin.enabled:
+        return output
+    if PDF_META_SLOT in output:
+        META_PAGES.append(Path(page.file.abs_dest_path))
+    href = posixpath.relpath(plugin.config["output_path"], posixpath.dirname(page.file.dest_uri) or ".")
+    return _with_button(output, href)
+
+
+def on_post_template(output: str, template_name: str, config: MkDocsConfig) -> str:
+    """The 404 page too; its links start from the site's root, like its stylesheets'."""
+    plugin = _plugin(config)
+    if plugin is None or not plugin.enabled or template_name != "404.html":
+        return output
+    base = urlsplit(config.site_url or "/").path or "/"
+    return _with_button(output, posixpath.join(base, plugin.config["output_path"]))
 
 
 @event_priority(-100)
 def on_post_build(config: MkDocsConfig) -> None:
-    """After the PDF is written: label the plugin's header button, say the PDF's length and size on the home
-    page, and drop the stylesheet that the plugin copies next to the PDF."""
+    """After the PDF is written: say its length and size on the home page, and drop the stylesheet that the
+    plugin copies next to the PDF."""
     plugin = _plugin(config)
     if plugin is None or not plugin.enabled:
         return
     site = Path(config.site_dir)
     pdf = site / plugin.config["output_path"]
     (pdf.parent / "styles.scss").unlink(missing_ok=True)
-    pages = len(PdfReader(pdf).pages)
-    size_kb = round(pdf.stat().st_size / 1024)
-    meta = f"（A4・{pages} ページ・{size_kb:,} KB）"
-    html_pages = {page: page.read_text(encoding="utf-8") for page in site.rglob("*.html")}
-    button = next((m.group(0) for html in html_pages.values() if (m := PDF_BUTTON_HTML.search(html))), None)
-    for page, html in html_pages.items():
-        # The plugin adds its header button only to the pages it puts in the PDF: add it to the others too.
-        if button and not PDF_BUTTON_HTML.search(html):
-            here = re.sub(r'href="[^"]*"', f'href="{os.path.relpath(pdf, page.parent)}"', button, count=1)
-            html = HEADER_END.sub(lambda end, here=here: here + end.group(0), html, count=1)
-        # The button is an icon titled "PDF": give it a Japanese accessible name.
-        labelled = PDF_BUTTON.sub(PDF_BUTTON_LABEL, html).replace(PDF_META_SLOT, meta)
-        if labelled != html_pages[page]:
-            page.write_text(labelled, encoding="utf-8")
+    if len(PAGE_COUNT) != 1:
+        raise RuntimeError(f"hooks/pdf.py: expected one PDF rendered by WeasyPrint, saw {len(PAGE_COUNT)}")
+    meta = f"（A4・{PAGE_COUNT[0]} ページ・{round(pdf.stat().st_size / 1024):,} KB）"
+    for page in META_PAGES:
+        page.write_text(page.read_text(encoding="utf-8").replace(PDF_META_SLOT, meta), encoding="utf-8")

@@ -152,7 +152,7 @@ def contact_line(publication: Publication) -> str:
     return "　".join(parts)
 
 
-def footer(strategy: Strategy, publication: Publication, directory_urls: bool) -> dict[str, Any]:
+def footer(strategy: Strategy, publication: Publication) -> dict[str, Any]:
     """What the footer partial (docs/overrides/partials/copyright.html) shows; it escapes every value."""
     contact = publication.contact
     return {
@@ -162,7 +162,6 @@ def footer(strategy: Strategy, publication: Publication, directory_urls: bool) -
         "contact": contact_line(publication),
         "contact_url": contact.url if contact else None,
         "source_page": publication.source_page,
-        "revisions_url": "about/revisions/" if directory_urls else "about/revisions.html",
     }
 
 
@@ -232,9 +231,7 @@ def define_env(env: Any) -> None:
     env.conf["site_name"] = theme_text(strategy.meta.title)
     env.conf["copyright"] = None
     env.conf["nav"] = build_nav(strategy)
-    env.conf["extra"]["footer"] = footer(
-        strategy, publication, bool(env.conf.get("use_directory_urls", True))
-    )  # escaped by the footer partial
+    env.conf["extra"]["footer"] = footer(strategy, publication)  # escaped by the footer partial
     env.conf["extra"]["pdf_cover"] = pdf_cover(strategy, publication, env.conf.get("site_url") or "")
     env.macro(functools.partial(document_page, env), "document_page")
     env.macro(functools.partial(site_page, env), "site_page")

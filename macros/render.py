@@ -54,6 +54,8 @@ def circled(number: int) -> str:
 
 ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
+    # Compiled templates kept between builds (checked against each template's source): a build compiles none.
+    bytecode_cache=jinja2.FileSystemBytecodeCache(),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,

@@ -60,25 +60,19 @@ def strategy():
 
 
 def build_site(project: Path, site_dir: Path, *, pdf: bool = False) -> Path:
-    """Run `mkdocs build --strict` in-process for a project folder into `site_dir`."""
+    """Run `mkdocs build --strict` in-process for a project folder into `site_dir`: the site alone from
+    mkdocs.yml, or with the council PDF from mkdocs-pdf.yml."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    old_cwd, old_env = os.getcwd(), os.environ.get("ENABLE_PDF_EXPORT")
+    old_cwd = os.getcwd()
     os.chdir(project)
     try:
-        if pdf:
-            os.environ["ENABLE_PDF_EXPORT"] = "1"
-        else:
-            os.environ.pop("ENABLE_PDF_EXPORT", None)
-        config = load_config(str(project / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
+        config_file = project / ("mkdocs-pdf.yml" if pdf else "mkdocs.yml")
+        config = load_config(str(config_file), site_dir=str(site_dir), strict=True)
         build(config)
     finally:
         os.chdir(old_cwd)
-        if old_env is None:
-            os.environ.pop("ENABLE_PDF_EXPORT", None)
-        else:
-            os.environ["ENABLE_PDF_EXPORT"] = old_env
     return site_dir
 
 
@@ -88,7 +82,7 @@ def site(tmp_path_factory) -> Path:
     return build_site(ROOT, tmp_path_factory.mktemp("site") / "site")
 
 
-PROJECT_PARTS = ("mkdocs.yml", "docs", "data", "macros", "hooks")
+PROJECT_PARTS = ("mkdocs.yml", "mkdocs-pdf.yml", "docs", "data", "macros", "hooks")
 
 
 def copy_project(dest: Path) -> Path:

@@ -139,3 +139,71 @@ def test_bad_data_stops_the_build_and_writes_nothing(tmp_path: Path, caplog):
     message = str(info.value) + caplog.text
     assert "data/strategy.yaml:" in message and "marker" in message and "remark-01" in message
     assert not site.exists() or not any(site.iterdir())
+
+
+@pytest.mark.parametrize("prune", [True, False], ids=["pruned", "full-navigation"])
+def test_navigation_cache_writes_materials_html(tmp_path: Path, prune: bool):
+    """hooks/theme.py renders each navigation branch once: every page is byte for byte what Material writes."""
+    import sys
+
+    sites = {}
+    for cached in (False, True):  # the cached build last, so that its hook module is the one in sys.modules
+        project = copy_project(tmp_path / f"cached-{cached}")
+        if not cached:
+            hook = project / "hooks" / "theme.py"
+            text = hook.read_text(encoding="utf-8")
+            assert "NAV_CACHE = True" in text
+            hook.write_text(text.replace("NAV_CACHE = True", "NAV_CACHE = False"), encoding="utf-8")
+        if not prune:
+            config = project / "mkdocs.yml"
+            text = config.read_text(encoding="utf-8")
+            assert "    - navigation.prune" in text
+            config.write_text(
+                text.replace("    - navigation.prune", "    - navigation.expand"), encoding="utf-8"
+            )
+        sites[cached] = build_site(project, tmp_path / f"site-{cached}")
+    stats = sys.modules["hooks/theme.py"].STATS
+    pages = sorted(p.relative_to(sites[True]) for p in sites[True].rglob("*.html"))
+    assert pages == sorted(p.relative_to(sites[False]) for p in sites[False].rglob("*.html"))
+    different = [str(p) for p in pages if (sites[True] / p).read_bytes() != (sites[False] / p).read_bytes()]
+    assert different == []
+    # The cache was used: most branches come from it (each is rendered once, then reused on other pages).
+    assert stats["reused"] > stats["rendered"] > 0, stats
+
+
+PDF_STACK = ("weasyprint", "mkdocs_to_pdf", "pypdf", "bs4", "fontTools", "pydyf", "tinycss2", "cssselect2")
+
+
+def test_site_build_loads_no_pdf_stack(tmp_path: Path):
+    """mkdocs.yml makes the site alone and imports nothing of the PDF's; mkdocs-pdf.yml is mkdocs.yml plus
+    the PDF plugin and hook."""
+    import subprocess
+    import sys
+
+    from mkdocs.config import load_config
+
+    from tests.conftest import ROOT
+
+    script = f"""
+import sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+build(load_config("mkdocs.yml", site_dir={str(tmp_path / "site")!r}, strict=True))
+print(sorted({{m.split(".")[0] for m in sys.modules}} & set({PDF_STACK!r})))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300
+    )
+    assert out.stdout.splitlines()[-1] == "[]", out.stdout
+    assert (tmp_path / "site" / "index.html").exists()
+    assert not list((tmp_path / "site").rglob("*.pdf"))
+
+    site, pdf = load_config(str(ROOT / "mkdocs.yml")), load_config(str(ROOT / "mkdocs-pdf.yml"))
+    assert list(pdf["hooks"]) == [*site["hooks"], "hooks/pdf.py"]
+    plugins = {
+        name: [p for p in c.plugins if p not in c["hooks"]] for name, c in (("site", site), ("pdf", pdf))
+    }
+    assert plugins["pdf"] == [*plugins["site"], "to-pdf"]
+    assert {k: v for k, v in pdf.items() if k not in ("hooks", "plugins", "config_file_path")} == {
+        k: v for k, v in site.items() if k not in ("hooks", "plugins", "config_file_path")
+    }

@@ -84,7 +84,7 @@ def links(site: Path) -> Links:
 
 def test_every_internal_link_and_anchor_resolves(links: Links) -> None:
     """Every internal href/src (navigation, footer and head included) points at a file and an existing id."""
-    assert links.checked > 1000
+    assert links.checked > 800  # ~960 with navigation.prune (each page lists its own branch of the nav)
     assert links.broken == []
 
 

@@ -1,8 +1,8 @@
 """Build the site with the council PDF and check the PDF that comes out.
 
-The project is the directory holding mkdocs.yml: by default the parent of this
-tests/ directory, or PDF_PROJECT_DIR. The site is built twice (session fixtures)
-with ENABLE_PDF_EXPORT=1 and a fixed SOURCE_DATE_EPOCH; needs poppler-utils.
+The project is the directory holding mkdocs-pdf.yml (mkdocs.yml plus the PDF plugin): by default the parent
+of this tests/ directory, or PDF_PROJECT_DIR. The site is built twice (session fixtures) from mkdocs-pdf.yml
+with a fixed SOURCE_DATE_EPOCH; needs poppler-utils.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.pdf, pytest.mark.slow]
 
 SOURCE_DATE_EPOCH = "1669852800"  # 2022-12-01T00:00:00Z
 A4_POINTS = (595.28, 841.89)
+PDF_CONFIG = "mkdocs-pdf.yml"  # mkdocs.yml plus the PDF plugin and hooks/pdf.py
 COVER_TEXTS = (
     "盛岡市デジタル化によるまちづくり推進戦略",
     "第2回盛岡市デジタル化によるまちづくり推進戦略 アドバイザーボード",
@@ -66,7 +67,6 @@ def build_site(project: Path, site_dir: Path) -> Build:
     """Build the project into site_dir with the PDF enabled."""
     env = {
         **os.environ,
-        "ENABLE_PDF_EXPORT": "1",
         "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
         "NO_MKDOCS_2_WARNING": "1",
     }
@@ -79,7 +79,7 @@ def build_site(project: Path, site_dir: Path) -> Build:
             "--quiet",
             "--clean",
             "--config-file",
-            str(project / "mkdocs.yml"),
+            str(project / PDF_CONFIG),
             "--site-dir",
             str(site_dir),
         ],
@@ -130,7 +130,7 @@ def excluded_patterns(project: Path) -> list[re.Pattern[str]]:
     """The plugin's exclude_pages: pages of the site that are not part of the PDF."""
     from mkdocs.config import load_config
 
-    plugin = load_config(str(project / "mkdocs.yml")).plugins["to-pdf"]
+    plugin = load_config(str(project / PDF_CONFIG)).plugins["to-pdf"]
     return [re.compile(p if p.startswith("^") else f"^{p}") for p in plugin.config["exclude_pages"]]
 
 

@@ -1,6 +1,6 @@
 """Tables and lists read as the source does: in the council PDF, in the built HTML, in the open data, in the diff.
 
-The PDF is built once for this module (ENABLE_PDF_EXPORT=1, in-process) and read back page by page with
+The PDF is built once for this module (mkdocs-pdf.yml, in-process) and read back page by page with
 `pdftotext -raw`, which gives each table row in reading order. Expected texts come from the model, never from
 the HTML the templates wrote.
 

@@ -1,0 +1,142 @@
+"""MkDocs hooks for Material's templates: compile them once, and render the navigation once per branch.
+
+Listed in mkdocs.yml under `hooks:`. The HTML stays Material's own; only the work to make it changes:
+
+- Compiled templates are kept between builds (Jinja's bytecode cache, in the user's temporary directory,
+  checked against each template's source), so a build does not recompile Material's templates every time.
+- Material writes the whole navigation into every page, so a site of n pages renders n navigations: with many
+  chapters that grows as n². A branch of the navigation that does not hold the current page is the same HTML
+  on every page but for its links, which are relative to the page. `nav_cached` renders such a branch once per
+  build with Material's own macro, remembers where its links are, and on other pages writes them again with
+  MkDocs' `normalize_url`, the function behind the templates' `url` filter. The branch that holds the current
+  page is rendered by Material as usual. tests/test_build.py compares every page with an uncached build.
+- `page_of(src)`: a page by its source path, for our partials (a look-up instead of a scan of `nav.pages`).
+
+And one thing that is not about templates but is work a build does not need: mkdocs-macros runs 13 `git`
+commands at every start (0.2 s) to offer a `git` variable that no page of ours uses, and has no option to turn
+them off. Its function is replaced by one that returns the "no git information" answer it gives outside a
+repository; a template that used `git.…` would stop the build (`on_undefined: strict`).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import normalize_url
+
+NAV_CACHE = True  # tests/test_build.py turns this off in a copy of the project to compare the HTML
+# Branches of the last build: rendered by Material, written from the cache.
+STATS = {"rendered": 0, "reused": 0}
+
+# Where Material's navigation partials call the macro that renders one item (with its branch): those calls go
+# through nav_cached. If Material changes these lines, the build stops here rather than silently losing speed.
+NAV_CALLS = {
+    "partials/nav.html": [
+        ("{{ item.render(nav_item, path, 1) }}", "{{ nav_cached(item.render, nav_item, path, 1) }}"),
+    ],
+    "partials/nav-item.html": [
+        (
+            '{{ render(item, path ~ "_" ~ loop.index, level + 1, nav_item) }}',
+            '{{ nav_cached(render, item, path ~ "_" ~ loop.index, level + 1, nav_item) }}',
+        ),
+    ],
+}
+_HREF = re.compile(r'href="([^"]*)"')
+
+
+def _no_git_info() -> dict[str, Any]:
+    """mkdocs-macros' `git` variable without running git."""
+    return {"status": False, "date": None, "diagnosis": "not collected (hooks/theme.py)"}
+
+
+if "mkdocs_macros.context" in sys.modules:  # loaded with the plugin, before the hooks
+    sys.modules["mkdocs_macros.context"].get_git_info = _no_git_info
+
+
+class PatchedLoader(jinja2.BaseLoader):
+    """The theme's loader, with NAV_CALLS applied to the templates they name."""
+
+    def __init__(self, inner: jinja2.BaseLoader, patches: dict[str, list[tuple[str, str]]]) -> None:
+        self.inner = inner
+        self.patches = patches
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        source, filename, uptodate = self.inner.get_source(environment, template)
+        for old, new in self.patches.get(template, []):
+            if old not in source:
+                raise jinja2.TemplateError(
+                    f"{filename}: hooks/theme.py expects `{old}` in Material's template; update NAV_CALLS."
+                )
+            source = source.replace(old, new)
+        return source, filename, uptodate
+
+    def list_templates(self) -> list[str]:
+        return self.inner.list_templates()
+
+
+def _urls(item: Any) -> set[str]:
+    """The URLs of an item and of everything below it in the navigation."""
+    urls = {item.url} if getattr(item, "url", None) is not None else set()
+    for child in getattr(item, "children", None) or []:
+        urls |= _urls(child)
+    return urls
+
+
+class NavCache:
+    """Each navigation branch that does not hold the current page, rendered once per build."""
+
+    def __init__(self) -> None:
+        # (item, id, level, parent active) -> the HTML cut at its links: text, URL, text, URL, …, text
+        self.branches: dict[tuple[int, str, int, bool], list[str]] = {}
+
+    @jinja2.pass_context
+    def __call__(
+        self, context: jinja2.runtime.Context, render: Callable[..., Any], item: Any, *args: Any
+    ) -> Any:
+        page = context.get("page")
+        parent = args[2] if len(args) > 2 else None
+        if not NAV_CACHE or not isinstance(page, Page) or getattr(item, "active", False):
+            return render(item, *args)
+        key = (id(item), str(args[0]), int(args[1]), bool(getattr(parent, "active", False)))
+        parts = self.branches.get(key)
+        if parts is None:
+            html = render(item, *args)
+            # Material writes each link as `{{ url | url }}`: normalize_url(url, page). Cut the HTML there.
+            links = {normalize_url(url, page): url for url in _urls(item)}
+            parts = []
+            end = 0
+            for match in _HREF.finditer(html):
+                if match[1] in links:
+                    parts += [html[end : match.start(1)], links[match[1]]]
+                    end = match.end(1)
+            parts.append(html[end:])
+            self.branches[key] = parts
+            STATS["rendered"] += 1
+            return html
+        STATS["reused"] += 1
+        text = "".join(part if i % 2 == 0 else normalize_url(part, page) for i, part in enumerate(parts))
+        return Markup(text) if context.eval_ctx.autoescape else text
+
+
+def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:
+    """Cache compiled templates, route the navigation through NavCache, and add `page_of`."""
+    env.bytecode_cache = jinja2.FileSystemBytecodeCache()
+    assert env.loader is not None
+    env.loader = PatchedLoader(env.loader, NAV_CALLS)
+    env.globals["nav_cached"] = NavCache()
+    STATS.update(rendered=0, reused=0)
+
+    def page_of(src: str) -> Page | None:
+        file = files.get_file_from_path(src)
+        return file.page if file else None
+
+    env.globals["page_of"] = page_of
+    return env
