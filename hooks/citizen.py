@@ -10,11 +10,13 @@
   og:image need an absolute address, so they are written only when the site has one (SITE_URL or
   data/publication.yaml).
 - **robots.txt**: always; its `Sitemap:` line only with an address.
+- **Phones**: each table with one header row gets `data-sd-stack` and each body cell its column's heading as
+  `data-label` (docs/stylesheets/mobile.css turns the rows into cards on phones).
 - **ふりがな**: per page, `furigana.json` next to the page (macros/furigana.py); docs/javascripts/citizen.js
   shows the readings as <ruby> when the reader turns them on. The page's HTML holds no readings.
 - **Markup fixes** on the written page (Material's templates outside its partials, and the PDF plugin):
-  `autocomplete="off"` is not allowed on checkboxes (W3C validator); Material's search dialog has no name
-  (axe, Lighthouse); the PDF plugin's `<link rel="alternate" type="application/pdf">` makes Material fetch
+  `autocomplete="off"` is not allowed on checkboxes and `autocorrect` is no HTML attribute (W3C validator);
+  Material's search dialog has no name (axe, Lighthouse); an empty `<th scope="row">` becomes a `<td>`; the PDF plugin's `<link rel="alternate" type="application/pdf">` makes Material fetch
   `pdf/sitemap.xml`, a 404 on every page (Lighthouse best practices). The PDF stays linked from the pages' text.
 """
 
@@ -200,16 +202,54 @@ MARKUP_FIXES = (
     (re.compile(r"<input\b[^>]*>"), _fix_input),
     # Material's search dialog has no accessible name
     (re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")>'), r'\1 aria-label="検索">'),
+    # an empty row header names nothing (axe, Lighthouse: empty-table-header): a data cell, as the source means
+    (re.compile(r'<th scope="row">\s*</th>'), "<td></td>"),
     # the PDF plugin's alternate link makes Material fetch pdf/sitemap.xml (404); the PDF is linked in the text
     (re.compile(r'\s*<link[^>]*type="application/pdf"[^>]*/?>'), ""),
 )
 
 
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+
+
+def label_table(match: re.Match[str]) -> str:
+    """Give each body cell of a table with one header row its column's heading as `data-label`, and mark the
+    table `data-sd-stack`: on phones (mobile.css) its rows become cards whose cells say what they are. Wide tables
+    (`sd-wide`, timelines) and tables with several header rows keep their grid and scroll."""
+    chunk = match[0]
+    before = match.string[max(0, match.start() - 300) : match.start()]
+    if "sd-wide" in before[before.rfind("<div") :]:
+        return chunk
+    table = BeautifulSoup(chunk, "html.parser").table
+    head = table.find("thead") if table else None
+    if head is None or len(head.find_all("tr")) != 1:
+        return chunk
+    labels: list[str] = []
+    for cell in head.tr.find_all(["th", "td"]):
+        labels += [re.sub(r"\s+", " ", cell.get_text(" ", strip=True))] * int(cell.get("colspan", 1))
+    taken: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
+    for row in table.select("tbody > tr"):
+        column = 0
+        for cell in row.find_all(["th", "td"], recursive=False):
+            while taken.get(column, 0) > 0:
+                column += 1
+            if column < len(labels) and labels[column]:
+                cell["data-label"] = labels[column]
+            span = int(cell.get("colspan", 1))
+            for c in range(column, column + span):
+                taken[c] = int(cell.get("rowspan", 1))
+            column += span
+        taken = {c: n - 1 for c, n in taken.items() if n > 1}
+    table["data-sd-stack"] = ""
+    return table.decode(formatter="html5")
+
+
 @event_priority(-50)  # after the PDF plugin has collected the page and added its link
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
-    """Fix the theme's markup and write the page's ふりがな file."""
+    """Fix the theme's markup, label the table cells for phones and write the page's ふりがな file."""
     for pattern, replacement in MARKUP_FIXES:
         output = pattern.sub(replacement, output)
+    output = _TABLE.sub(label_table, output)
     readings = _state["reader"].page(furigana_texts(output))
     dest = Path(config.site_dir) / page.meta["sd"]["furigana"]
     dest.parent.mkdir(parents=True, exist_ok=True)
