@@ -184,7 +184,7 @@ def furigana_texts(output: str) -> list[str]:
     for node in soup.find_all(string=True):
         if type(node) is not NavigableString:  # comments, CDATA, doctype
             continue
-        if any(isinstance(p, Tag) and p.name in NO_FURIGANA for p in node.parents):
+        if any(isinstance(p, Tag) and (p.name in NO_FURIGANA or "sd-tools" in p.get("class", [])) for p in node.parents):
             continue
         texts.append(str(node))
     return texts
@@ -207,6 +207,32 @@ MARKUP_FIXES = (
     # the PDF plugin's alternate link makes Material fetch pdf/sitemap.xml (404); the PDF is linked in the text
     (re.compile(r'\s*<link[^>]*type="application/pdf"[^>]*/?>'), ""),
 )
+
+
+_PIECES = re.compile(r"(<[^>]*>)")
+_ENGLISH = re.compile(r"^(\s*)([A-Za-z]{5,}(?: [A-Za-z]+)*|[A-Za-z]+(?: [A-Za-z]+)+)(\s*)$")
+_NO_LANG = {"script", "style", "code", "pre", "kbd", "samp", "title", "textarea", "svg", "option"}
+
+
+def mark_english(body: str) -> str:
+    """Wrap every text that is English words alone (「APPENDIX」, 「JSON Schema」; not code, not 4-letter
+    acronyms such as CSV) in <span lang="en">, so that screen readers read it in English. The text is unchanged."""
+    parts = _PIECES.split(body)
+    skip: list[str] = []
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            name = re.match(r"</?([a-zA-Z0-9]+)", part)
+            if name and name[1].lower() in _NO_LANG and not part.endswith("/>"):
+                if part.startswith("</"):
+                    if skip and skip[-1] == name[1].lower():
+                        skip.pop()
+                else:
+                    skip.append(name[1].lower())
+            continue
+        match = _ENGLISH.match(part)
+        if match and not skip and "lang=" not in parts[i - 1]:
+            parts[i] = f'{match[1]}<span lang="en">{match[2]}</span>{match[3]}'
+    return "".join(parts)
 
 
 _TABLE = re.compile(r"<table\b.*?</table>", re.S)
@@ -250,6 +276,9 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     for pattern, replacement in MARKUP_FIXES:
         output = pattern.sub(replacement, output)
     output = _TABLE.sub(label_table, output)
+    body = output.find("<body")
+    if body >= 0:
+        output = output[:body] + mark_english(output[body:])
     readings = _state["reader"].page(furigana_texts(output))
     dest = Path(config.site_dir) / page.meta["sd"]["furigana"]
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -52,7 +52,7 @@
     const walker = document.createTreeWalker(top, NodeFilter.SHOW_TEXT, {
       acceptNode(node) {
         for (let p = node.parentNode; p && p !== top; p = p.parentNode) {
-          if (SKIP.has(p.nodeName.toUpperCase())) return NodeFilter.FILTER_REJECT
+          if (SKIP.has(p.nodeName.toUpperCase()) || p.classList.contains("sd-tools")) return NodeFilter.FILTER_REJECT
         }
         return Object.prototype.hasOwnProperty.call(map, node.data) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP
       },
