@@ -53,7 +53,11 @@ DATA_FILE = "data/strategy.yaml"
 SOCIAL_DIR = "assets/social"
 FURIGANA_JSON = "furigana.json"
 IMAGE_SIZE = (1200, 630)
-FONT_DIRS = ("/usr/share/fonts/truetype/bizud-gothic", "/usr/share/fonts/truetype/morisawa", "/usr/share/fonts")
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/bizud-gothic",
+    "/usr/share/fonts/truetype/morisawa",
+    "/usr/share/fonts",
+)
 DESCRIPTION_MIN, DESCRIPTION_MAX = 60, 120
 # Elements whose text gets no readings: code, scripts, and the readings themselves.
 NO_FURIGANA = {"script", "style", "code", "pre", "kbd", "samp", "svg", "rt", "rp", "textarea", "template"}
@@ -184,7 +188,10 @@ def furigana_texts(output: str) -> list[str]:
     for node in soup.find_all(string=True):
         if type(node) is not NavigableString:  # comments, CDATA, doctype
             continue
-        if any(isinstance(p, Tag) and (p.name in NO_FURIGANA or "sd-tools" in p.get("class", [])) for p in node.parents):
+        if any(
+            isinstance(p, Tag) and (p.name in NO_FURIGANA or "sd-tools" in p.get("class", []))
+            for p in node.parents
+        ):
             continue
         texts.append(str(node))
     return texts
@@ -201,7 +208,10 @@ def _fix_input(match: re.Match[str]) -> str:
 MARKUP_FIXES = (
     (re.compile(r"<input\b[^>]*>"), _fix_input),
     # Material's search dialog has no accessible name
-    (re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")>'), r'\1 aria-label="検索">'),
+    (
+        re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")>'),
+        r'\1 aria-label="検索">',
+    ),
     # an empty row header names nothing (axe, Lighthouse: empty-table-header): a data cell, as the source means
     (re.compile(r'<th scope="row">\s*</th>'), "<td></td>"),
     # the PDF plugin's alternate link makes Material fetch pdf/sitemap.xml (404); the PDF is linked in the text
@@ -235,7 +245,7 @@ def mark_english(body: str) -> str:
     return "".join(parts)
 
 
-_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
 
 
 def label_table(match: re.Match[str]) -> str:
@@ -316,7 +326,9 @@ def font_path(name: str = "BIZUDPGothic") -> str:
             found = sorted(Path(folder).rglob(f"{name}-{weight}.ttf"))
             if found:
                 return str(found[0])
-    raise PluginError(f"共有用の画像に使うフォント {name} がありません（fonts-morisawa-bizud-gothic を入れてください）。")
+    raise PluginError(
+        f"共有用の画像に使うフォント {name} がありません（fonts-morisawa-bizud-gothic を入れてください）。"
+    )
 
 
 def wrap(text: str, font: Any, width: int) -> list[str]:

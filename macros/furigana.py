@@ -128,7 +128,12 @@ def load_overrides(path: str | Path) -> dict[str, str]:
             problems.append(Problem(line, column, f"「{word}」には漢字がありません。", loaded.path))
         elif not isinstance(reading, str) or not _KANA_ONLY.match(reading):
             problems.append(
-                Problem(line, column, f"「{word}」のよみ「{reading}」は、ひらがなかカタカナだけで書いてください。", loaded.path)
+                Problem(
+                    line,
+                    column,
+                    f"「{word}」のよみ「{reading}」は、ひらがなかカタカナだけで書いてください。",
+                    loaded.path,
+                )
             )
         else:
             out[word] = hiragana(reading)

@@ -11,7 +11,6 @@ into cards on phones. Browser checks run at 1280 and 375 px, in the light and th
 from __future__ import annotations
 
 import datetime
-import io
 import itertools
 import json
 import os
@@ -115,7 +114,9 @@ def test_share_image_is_reproducible():
     from hooks.citizen import share_image
 
     one = share_image("（1）前回会議でのご指摘事項", "盛岡市デジタル化によるまちづくり推進戦略", False)
-    assert one == share_image("（1）前回会議でのご指摘事項", "盛岡市デジタル化によるまちづくり推進戦略", False)
+    assert one == share_image(
+        "（1）前回会議でのご指摘事項", "盛岡市デジタル化によるまちづくり推進戦略", False
+    )
     assert one != share_image("（2）別の題", "盛岡市デジタル化によるまちづくり推進戦略", False)
 
 
@@ -149,7 +150,11 @@ def test_robots_without_an_address_names_no_sitemap(site: Path):
 
 def _git_days(path: str) -> list[str]:
     out = subprocess.run(
-        ["git", "log", "--format=%ct", "--no-renames", "--", path], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "log", "--format=%ct", "--no-renames", "--", path],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     return sorted(datetime.datetime.fromtimestamp(int(t), JST).date().isoformat() for t in out)
 
@@ -162,7 +167,9 @@ def test_dates_come_from_the_history_and_say_what_they_are(pages: dict[str, Beau
             src = "docs/" + name.removesuffix("index.html") + "index.md"
         days = _git_days(src)
         box = soup.select_one(".sd-page-dates")
-        assert box is not None and "md-source-file" in box["class"], name  # the page's frame, not the document
+        assert box is not None and "md-source-file" in box["class"], (
+            name
+        )  # the page's frame, not the document
         published, updated = (t["datetime"] for t in box.select("time"))
         assert published == days[0], (name, src)
         assert updated == max(days[-1], data_last), name
@@ -247,7 +254,9 @@ def test_theme_markup_is_valid_and_named(site: Path, pages: dict[str, BeautifulS
 def test_pdf_alternate_link_is_dropped():
     from hooks.citizen import MARKUP_FIXES
 
-    html = '<head><link href="../pdf/strategy.pdf" rel="alternate" title="PDF" type="application/pdf"/></head>'
+    html = (
+        '<head><link href="../pdf/strategy.pdf" rel="alternate" title="PDF" type="application/pdf"/></head>'
+    )
     for pattern, replacement in MARKUP_FIXES:
         html = pattern.sub(replacement, html)
     assert html == "<head></head>"
@@ -281,7 +290,10 @@ def reader() -> Reader:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("盛岡市デジタル化によるまちづくり推進戦略", "盛岡市(もりおかし)デジタル化(か)によるまちづくり推進(すいしん)戦略(せんりゃく)"),
+        (
+            "盛岡市デジタル化によるまちづくり推進戦略",
+            "盛岡市(もりおかし)デジタル化(か)によるまちづくり推進(すいしん)戦略(せんりゃく)",
+        ),
         ("岩手県の取り組み", "岩手県(いわてけん)の取(と)り組(く)み"),
         ("内丸の市役所", "内丸(うちまる)の市役所(しやくしょ)"),
         ("市民サービスの向上", "市民(しみん)サービスの向上(こうじょう)"),
@@ -307,10 +319,10 @@ def test_overrides_come_first_and_are_checked(tmp_path: Path):
 
 
 def test_every_page_has_its_readings_file(site: Path, pages: dict[str, BeautifulSoup]):
-    for name in pages:
+    for name, soup in pages.items():
         path = site / name.removesuffix("index.html") / "furigana.json"
         readings = json.loads(path.read_text(encoding="utf-8"))
-        article = pages[name].select_one("article").get_text()
+        article = soup.select_one("article").get_text()
         assert readings, name
         for text, segments in itertools.islice(readings.items(), 50):
             assert text in article, (name, text)
@@ -428,7 +440,9 @@ STACK_JS = r"""(phone) => {
 
 
 @pytest.mark.parametrize(("width", "scheme"), list(itertools.product(WIDTHS, SCHEMES)))
-def test_tables_read_on_phones_and_desktops(browser: Browser, site: Path, base_url: str, width: int, scheme: str):
+def test_tables_read_on_phones_and_desktops(
+    browser: Browser, site: Path, base_url: str, width: int, scheme: str
+):
     page = _page(browser, width, scheme)
     stacked = 0
     for path in site_pages(site):
