@@ -348,6 +348,11 @@ def main() -> None:
         ]
     )
     print(text)
+    # bench/lighthouse.py writes its own section at the end of the file: keep it.
+    marker = "<!-- bench/lighthouse.py"
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    if marker in old:
+        text = text.rstrip("\n") + "\n\n" + old[old.index(marker) :]
     args.out.write_text(text, encoding="utf-8")
 
 
