@@ -331,6 +331,13 @@ def font_path(name: str = "BIZUDPGothic") -> str:
     )
 
 
+@functools.cache
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.truetype(font_path(), size)
+
+
 def wrap(text: str, font: Any, width: int) -> list[str]:
     """Break Japanese text into lines of at most `width` pixels (by character; no line starts with 、。）」)."""
     lines, line = [], ""
@@ -346,7 +353,7 @@ def share_image(title: str, site_name: str, home: bool) -> bytes:
     """A 1200×630 PNG: the page title large, the site's name below, the site's colours (no emblem)."""
     import io
 
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     width, height = IMAGE_SIZE
     image = Image.new("RGB", IMAGE_SIZE, "#ffffff")
@@ -356,7 +363,7 @@ def share_image(title: str, site_name: str, home: bool) -> bytes:
     margin = 80
     size = 72
     while True:
-        font = ImageFont.truetype(font_path(), size)
+        font = _font(size)
         lines = wrap(title, font, width - 2 * margin)
         if len(lines) <= 4 or size <= 40:
             break
@@ -366,9 +373,9 @@ def share_image(title: str, site_name: str, home: bool) -> bytes:
     top = 70 + max(0, (height - 110 - 70 - line_height * len(lines)) // 2)
     for i, line in enumerate(lines):
         draw.text((margin, top + i * line_height), line, font=font, fill="#1a1a1a")
-    small = ImageFont.truetype(font_path(), 30)
+    small = _font(30)
     footer = site_name if not home else "ウェブ版"
     draw.text((margin, height - 75), wrap(footer, small, width - 2 * margin)[0], font=small, fill="#0b4f8a")
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.save(out, "PNG")
     return out.getvalue()
