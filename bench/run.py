@@ -398,8 +398,16 @@ def main() -> None:
     title = ["# ベンチマーク結果", ""] if not args.append else ["", "---", ""]
     text = "\n".join([*title, f"`.venv/bin/python {command}`", "", *machine(), "", *report, ""])
     print(text)
-    with args.out.open("a" if args.append else "w", encoding="utf-8") as out:
-        out.write(text)
+    if args.append:
+        with args.out.open("a", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        # bench/lighthouse.py writes its own section at the end of the file: keep it.
+        marker = "<!-- bench/lighthouse.py"
+        old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        if marker in old:
+            text = text.rstrip("\n") + "\n\n" + old[old.index(marker) :]
+        args.out.write_text(text, encoding="utf-8")
 
 
 def log(message: str) -> None:

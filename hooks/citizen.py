@@ -1,0 +1,381 @@
+"""MkDocs hook: what a citizen expects of a city's website, added to every page.
+
+- **Description** (`<meta name="description">`): the first sentences of the page's own text (site notes left out).
+- **Dates**: 公開日 (the commit that first added the page's file) and 更新日 (the last commit that changed the
+  page's file or `data/strategy.yaml`), read from git; without git, 更新日 is the day of SOURCE_DATE_EPOCH and no
+  公開日 is shown. Reproducible: the same commit gives the same dates. The page says that these are the site's
+  records, not dates the city announced (docs/overrides/partials/source-file.html).
+- **Share image and OGP/X card tags**: a 1200×630 PNG per page with its title in BIZ UDPGothic, drawn with
+  Pillow at build time (site/assets/social/); the tags are written by docs/overrides/main.html. og:url and
+  og:image need an absolute address, so they are written only when the site has one (SITE_URL or
+  data/publication.yaml).
+- **robots.txt**: always; its `Sitemap:` line only with an address.
+- **Phones**: each table with one header row gets `data-sd-stack` and each body cell its column's heading as
+  `data-label` (docs/stylesheets/mobile.css turns the rows into cards on phones).
+- **ふりがな**: per page, `furigana.json` next to the page (macros/furigana.py); docs/javascripts/citizen.js
+  shows the readings as <ruby> when the reader turns them on. The page's HTML holds no readings.
+- **Markup fixes** on the written page (Material's templates outside its partials, and the PDF plugin):
+  `autocomplete="off"` is not allowed on checkboxes and `autocorrect` is no HTML attribute (W3C validator);
+  Material's search dialog has no name (axe, Lighthouse); an empty `<th scope="row">` becomes a `<td>`; the PDF plugin's `<link rel="alternate" type="application/pdf">` makes Material fetch
+  `pdf/sitemap.xml`, a 404 on every page (Lighthouse best practices). The PDF stays linked from the pages' text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import html
+import json
+import logging
+import os
+import posixpath
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.pages import Page
+
+# Make the project's `macros` package importable; MkDocs restores sys.path once this module is loaded.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from macros.furigana import FURIGANA_FILE, Reader, load_overrides
+from macros.loader import DataError
+
+log = logging.getLogger("mkdocs.hooks.citizen")
+
+DATA_FILE = "data/strategy.yaml"
+SOCIAL_DIR = "assets/social"
+FURIGANA_JSON = "furigana.json"
+IMAGE_SIZE = (1200, 630)
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/bizud-gothic",
+    "/usr/share/fonts/truetype/morisawa",
+    "/usr/share/fonts",
+)
+DESCRIPTION_MIN, DESCRIPTION_MAX = 60, 120
+# Elements whose text gets no readings: code, scripts, and the readings themselves.
+NO_FURIGANA = {"script", "style", "code", "pre", "kbd", "samp", "svg", "rt", "rp", "textarea", "template"}
+
+_state: dict[str, Any] = {}
+
+
+# --- configuration ---------------------------------------------------------------------------------------------
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Load the ふりがな overrides (bad entries stop the build, each with its line) and the git dates."""
+    root = Path(config.config_file_path).parent
+    try:
+        overrides = load_overrides(root / FURIGANA_FILE)
+    except DataError as exc:
+        raise PluginError(f"ふりがなの上書き一覧に {len(exc.problems)} 件の問題があります。\n{exc}") from None
+    _state.clear()
+    _state["reader"] = Reader(overrides)
+    _state["root"] = root
+    _state["git"] = git_dates(root)
+    _state["images"] = {}
+    return config
+
+
+def git_dates(root: Path) -> dict[str, tuple[int, int]] | None:
+    """For each file under docs/ and data/strategy.yaml: (first, last) commit time; None without git history."""
+    try:
+        out = subprocess.run(
+            ["git", "log", "--format=@%ct", "--name-only", "--no-renames", "--", "docs", DATA_FILE],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    dates: dict[str, tuple[int, int]] = {}
+    when = 0
+    for line in out.splitlines():
+        if line.startswith("@"):
+            when = int(line[1:])
+        elif line.strip():
+            first, last = dates.get(line, (when, when))
+            dates[line] = (min(first, when), max(last, when))
+    return dates or None
+
+
+def japanese_date(epoch: int) -> tuple[str, str]:
+    """(2026年11月26日, 2026-11-26) in Japan's time zone."""
+    day = datetime.datetime.fromtimestamp(epoch, datetime.timezone(datetime.timedelta(hours=9))).date()
+    return f"{day.year}年{day.month}月{day.day}日", day.isoformat()
+
+
+def page_dates(src_uri: str) -> dict[str, str]:
+    """公開日 and 更新日 of a page (empty when unknown)."""
+    dates = _state.get("git")
+    out: dict[str, str] = {}
+    if dates and (f"docs/{src_uri}" in dates):
+        first, last = dates[f"docs/{src_uri}"]
+        last = max(last, dates.get(DATA_FILE, (0, 0))[1])
+        out["published"], out["published_iso"] = japanese_date(first)
+        out["updated"], out["updated_iso"] = japanese_date(last)
+    elif os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        out["updated"], out["updated_iso"] = japanese_date(int(os.environ["SOURCE_DATE_EPOCH"]))
+    return out
+
+
+# --- per page ----------------------------------------------------------------------------------------------------
+
+
+def description(content: str) -> str:
+    """The first sentences of a page's own text (no headings, no site notes), about 60-120 characters."""
+    soup = BeautifulSoup(content, "html.parser")
+    for element in soup.select('[data-origin="site"], .headerlink, .sd-permalink, script, style, h1'):
+        element.decompose()
+    texts = []
+    for selector in ("p", "li, dd, td, th, h2, h3"):
+        for element in soup.select(selector):
+            text = re.sub(r"\s+", " ", element.get_text(" ", strip=True)).strip()
+            if len(text) >= 8 and text not in texts:
+                texts.append(text)
+            if sum(map(len, texts)) >= DESCRIPTION_MIN:
+                break
+        if sum(map(len, texts)) >= DESCRIPTION_MIN:
+            break
+    text = " ".join(texts)
+    if len(text) > DESCRIPTION_MAX:
+        cut = text.rfind("。", 0, DESCRIPTION_MAX)
+        text = text[: cut + 1] if cut >= DESCRIPTION_MIN else text[: DESCRIPTION_MAX - 1] + "…"
+    return text
+
+
+def image_name(page: Page) -> str:
+    """The share image's path below the site: assets/social/<page path with dashes>.png."""
+    slug = page.file.dest_uri.removesuffix("index.html").removesuffix(".html").strip("/").replace("/", "-")
+    return f"{SOCIAL_DIR}/{slug or 'index'}.png"
+
+
+def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    """Description, dates, share image and the ふりがな file of the page, for the templates (escaped here)."""
+    meta = page.meta
+    text = description(page.content or "") or html.unescape(config.site_description or "")
+    meta["description"] = html.escape(text, quote=True)  # Material prints page.meta.description as it is
+    title = html.unescape(page.title or "") if not page.is_homepage else html.unescape(config.site_name)
+    name = image_name(page)
+    _state["images"][name] = (title, html.unescape(config.site_name), page.is_homepage)
+    site_url = config.site_url or ""
+    meta["sd"] = {
+        "title": html.escape(title, quote=True),
+        "image": name,
+        "image_url": (site_url + name) if site_url else "",
+        "page_url": page.canonical_url or "",
+        "furigana": posixpath.join(posixpath.dirname(page.file.dest_uri), FURIGANA_JSON),
+        "type": "website" if page.is_homepage else "article",
+        **page_dates(page.file.src_uri),
+    }
+    return context
+
+
+def furigana_texts(output: str) -> list[str]:
+    """The text nodes of the page's article that may get readings, as the browser's DOM holds them."""
+    start, end = output.find("<article"), output.rfind("</article>")
+    if start < 0 or end < 0:
+        return []
+    soup = BeautifulSoup(output[start : end + len("</article>")], "html.parser")
+    texts = []
+    for node in soup.find_all(string=True):
+        if type(node) is not NavigableString:  # comments, CDATA, doctype
+            continue
+        if any(
+            isinstance(p, Tag) and (p.name in NO_FURIGANA or "sd-tools" in p.get("class", []))
+            for p in node.parents
+        ):
+            continue
+        texts.append(str(node))
+    return texts
+
+
+def _fix_input(match: re.Match[str]) -> str:
+    """autocomplete is not allowed on checkboxes, and autocorrect is no HTML attribute (W3C validator)."""
+    tag = re.sub(r'\s+autocorrect="[^"]*"', "", match[0])
+    if 'type="checkbox"' in tag:
+        tag = re.sub(r'\s+autocomplete="[^"]*"', "", tag)
+    return tag
+
+
+MARKUP_FIXES = (
+    (re.compile(r"<input\b[^>]*>"), _fix_input),
+    # Material's search dialog has no accessible name
+    (
+        re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")>'),
+        r'\1 aria-label="検索">',
+    ),
+    # an empty row header names nothing (axe, Lighthouse: empty-table-header): a data cell, as the source means
+    (re.compile(r'<th scope="row">\s*</th>'), "<td></td>"),
+    # the PDF plugin's alternate link makes Material fetch pdf/sitemap.xml (404); the PDF is linked in the text
+    (re.compile(r'\s*<link[^>]*type="application/pdf"[^>]*/?>'), ""),
+)
+
+
+_PIECES = re.compile(r"(<[^>]*>)")
+_ENGLISH = re.compile(r"^(\s*)([A-Za-z]{5,}(?: [A-Za-z]+)*|[A-Za-z]+(?: [A-Za-z]+)+)(\s*)$")
+_NO_LANG = {"script", "style", "code", "pre", "kbd", "samp", "title", "textarea", "svg", "option"}
+
+
+def mark_english(body: str) -> str:
+    """Wrap every text that is English words alone (「APPENDIX」, 「JSON Schema」; not code, not 4-letter
+    acronyms such as CSV) in <span lang="en">, so that screen readers read it in English. The text is unchanged."""
+    parts = _PIECES.split(body)
+    skip: list[str] = []
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            name = re.match(r"</?([a-zA-Z0-9]+)", part)
+            if name and name[1].lower() in _NO_LANG and not part.endswith("/>"):
+                if part.startswith("</"):
+                    if skip and skip[-1] == name[1].lower():
+                        skip.pop()
+                else:
+                    skip.append(name[1].lower())
+            continue
+        match = _ENGLISH.match(part)
+        if match and not skip and "lang=" not in parts[i - 1]:
+            parts[i] = f'{match[1]}<span lang="en">{match[2]}</span>{match[3]}'
+    return "".join(parts)
+
+
+_TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
+
+
+def label_table(match: re.Match[str]) -> str:
+    """Give each body cell of a table with one header row its column's heading as `data-label`, and mark the
+    table `data-sd-stack`: on phones (mobile.css) its rows become cards whose cells say what they are. Wide tables
+    (`sd-wide`, timelines) and tables with several header rows keep their grid and scroll."""
+    chunk = match[0]
+    before = match.string[max(0, match.start() - 300) : match.start()]
+    if "sd-wide" in before[before.rfind("<div") :]:
+        return chunk
+    table = BeautifulSoup(chunk, "html.parser").table
+    head = table.find("thead") if table else None
+    if head is None or len(head.find_all("tr")) != 1:
+        return chunk
+    labels: list[str] = []
+    for cell in head.tr.find_all(["th", "td"]):
+        labels += [re.sub(r"\s+", " ", cell.get_text(" ", strip=True))] * int(cell.get("colspan", 1))
+    taken: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
+    for row in table.select("tbody > tr"):
+        column = 0
+        for cell in row.find_all(["th", "td"], recursive=False):
+            while taken.get(column, 0) > 0:
+                column += 1
+            if column < len(labels) and labels[column]:
+                cell["data-label"] = labels[column]
+            span = int(cell.get("colspan", 1))
+            for c in range(column, column + span):
+                taken[c] = int(cell.get("rowspan", 1))
+            column += span
+        taken = {c: n - 1 for c, n in taken.items() if n > 1}
+    table["data-sd-stack"] = ""
+    return table.decode(formatter="html5")
+
+
+@event_priority(-50)  # after the PDF plugin has collected the page and added its link
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    """Fix the theme's markup, label the table cells for phones and write the page's ふりがな file."""
+    for pattern, replacement in MARKUP_FIXES:
+        output = pattern.sub(replacement, output)
+    output = _TABLE.sub(label_table, output)
+    body = output.find("<body")
+    if body >= 0:
+        output = output[:body] + mark_english(output[body:])
+    readings = _state["reader"].page(furigana_texts(output))
+    dest = Path(config.site_dir) / page.meta["sd"]["furigana"]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(readings, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return output
+
+
+# --- after the build -----------------------------------------------------------------------------------------------
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """Share images, robots.txt, and the markup fixes on the 404 page."""
+    site = Path(config.site_dir)
+    for name, (title, site_name, home) in sorted(_state.get("images", {}).items()):
+        path = site / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(share_image(title, site_name, home))
+    lines = ["User-agent: *", "Allow: /"]
+    if config.site_url:
+        lines.append(f"Sitemap: {config.site_url}sitemap.xml")
+    (site / "robots.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    not_found = site / "404.html"
+    if not_found.exists():
+        text = not_found.read_text(encoding="utf-8")
+        for pattern, replacement in MARKUP_FIXES:
+            text = pattern.sub(replacement, text)
+        not_found.write_text(text, encoding="utf-8")
+
+
+@functools.cache
+def font_path(name: str = "BIZUDPGothic") -> str:
+    """The BIZ UDPGothic file (Debian's fonts-morisawa-bizud-gothic)."""
+    for folder in FONT_DIRS:
+        for weight in ("Bold", "Regular"):
+            found = sorted(Path(folder).rglob(f"{name}-{weight}.ttf"))
+            if found:
+                return str(found[0])
+    raise PluginError(
+        f"共有用の画像に使うフォント {name} がありません（fonts-morisawa-bizud-gothic を入れてください）。"
+    )
+
+
+@functools.cache
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.truetype(font_path(), size)
+
+
+def wrap(text: str, font: Any, width: int) -> list[str]:
+    """Break Japanese text into lines of at most `width` pixels (by character; no line starts with 、。）」)."""
+    lines, line = [], ""
+    for char in text:
+        if line and font.getlength(line + char) > width and char not in "、。，．）」』】":
+            lines.append(line)
+            line = ""
+        line += char
+    return [*lines, line] if line else lines
+
+
+def share_image(title: str, site_name: str, home: bool) -> bytes:
+    """A 1200×630 PNG: the page title large, the site's name below, the site's colours (no emblem)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    width, height = IMAGE_SIZE
+    image = Image.new("RGB", IMAGE_SIZE, "#ffffff")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, width, 24), fill="#0b4f8a")
+    draw.rectangle((0, height - 110, width, height), fill="#f3f6fa")
+    margin = 80
+    size = 72
+    while True:
+        font = _font(size)
+        lines = wrap(title, font, width - 2 * margin)
+        if len(lines) <= 4 or size <= 40:
+            break
+        size -= 6
+    lines = lines[:4]
+    line_height = int(size * 1.35)
+    top = 70 + max(0, (height - 110 - 70 - line_height * len(lines)) // 2)
+    for i, line in enumerate(lines):
+        draw.text((margin, top + i * line_height), line, font=font, fill="#1a1a1a")
+    small = _font(30)
+    footer = site_name if not home else "ウェブ版"
+    draw.text((margin, height - 75), wrap(footer, small, width - 2 * margin)[0], font=small, fill="#0b4f8a")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
