@@ -102,8 +102,10 @@ PAGE_COUNT: list[int] = []
 
 
 def _counting(finisher: Callable[..., None]) -> Callable[..., None]:
-    if getattr(finisher, "counts_pages", False):
-        return finisher
+    # MkDocs loads this hook afresh for every config: wrap the plugin's own finisher again, so that the pages
+    # are counted into this module's PAGE_COUNT, not into that of a hook loaded by an earlier build.
+    while getattr(finisher, "counts_pages", False):
+        finisher = finisher.__wrapped__  # type: ignore[attr-defined]
 
     @functools.wraps(finisher)
     def count_pages(document: Any, pdf: Any) -> None:

@@ -199,7 +199,10 @@ print(sorted({{m.split(".")[0] for m in sys.modules}} & set({PDF_STACK!r})))
     assert not list((tmp_path / "site").rglob("*.pdf"))
 
     site, pdf = load_config(str(ROOT / "mkdocs.yml")), load_config(str(ROOT / "mkdocs-pdf.yml"))
-    assert list(pdf["hooks"]) == [*site["hooks"], "hooks/pdf.py"]
+    # hooks/site_output.py stays last (it swaps the finished site in); the PDF hook comes just before it.
+    site_hooks = list(site["hooks"])
+    assert list(pdf["hooks"]) == [*site_hooks[:-1], "hooks/pdf.py", site_hooks[-1]]
+    assert site_hooks[-1] == "hooks/site_output.py"
     plugins = {
         name: [p for p in c.plugins if p not in c["hooks"]] for name, c in (("site", site), ("pdf", pdf))
     }
