@@ -76,6 +76,7 @@ def on_pre_build(config: MkDocsConfig) -> None:
     steps._normalize_link_anchors = normalize_and_finalize  # type: ignore[method-assign]
     PAGE_COUNT.clear()
     META_PAGES.clear()
+    generator.prepend_producer = _counting(generator.prepend_producer)
 
 
 def finalize(soup: BeautifulSoup, *, title: str) -> None:
@@ -102,8 +103,8 @@ PAGE_COUNT: list[int] = []
 
 
 def _counting(finisher: Callable[..., None]) -> Callable[..., None]:
-    # MkDocs loads this hook afresh for every config: wrap the plugin's own finisher again, so that the pages
-    # are counted into this module's PAGE_COUNT, not into that of a hook loaded by an earlier build.
+    # Wrap the plugin's own finisher, never another wrapper: MkDocs loads this hook afresh for every config,
+    # and the pages must be counted into this module's PAGE_COUNT (on_pre_build installs it, per build).
     while getattr(finisher, "counts_pages", False):
         finisher = finisher.__wrapped__  # type: ignore[attr-defined]
 
@@ -114,9 +115,6 @@ def _counting(finisher: Callable[..., None]) -> Callable[..., None]:
 
     count_pages.counts_pages = True  # type: ignore[attr-defined]
     return count_pages
-
-
-generator.prepend_producer = _counting(generator.prepend_producer)
 
 
 def _alternate_link(html: str, pdf_path: str, page: Page, theme: Any) -> str:

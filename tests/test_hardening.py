@@ -402,8 +402,8 @@ def test_a_new_chapter_without_a_docs_file_builds(tmp_path: Path):
 
 def test_docs_holds_no_document_page():
     """docs/ keeps only the hand-written pages about the site: the document's pages are generated."""
-    from macros.pages import ABOUT_PAGES, HOME, all_pages
     from macros.loader import load_file
+    from macros.pages import ABOUT_PAGES, HOME, all_pages
 
     docs = ROOT / "docs"
     pages = {p.relative_to(docs).as_posix() for p in docs.rglob("*.md") if "overrides" not in p.parts}
