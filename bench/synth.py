@@ -22,7 +22,6 @@ if str(ROOT) not in sys.path:
 
 from macros.loader import load_file
 from macros.model import Strategy, parse
-from macros.pages import all_pages
 
 # Blocks that render framework-wide lists or anchor framework ids: kept once, in the original chapters.
 FRAMEWORK_BLOCKS = {"viewpoint_issues", "viewpoint_guidelines", "solutions", "skeleton", "structure", "goals"}
@@ -128,10 +127,4 @@ def write_project(dest: Path, n: int, source: Path = ROOT) -> Strategy:
         data = scale(load_file(source / "data" / "strategy.yaml").data, n)
         text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
         data_file.write_text(text, encoding="utf-8")
-    strategy = parse(load_file(data_file))
-    for page in all_pages(strategy):
-        doc = dest / "docs" / page.path
-        if not doc.exists():
-            doc.parent.mkdir(parents=True, exist_ok=True)
-            doc.write_text("{{ document_page() }}\n", encoding="utf-8")
-    return strategy
+    return parse(load_file(data_file))

@@ -1,8 +1,8 @@
-"""MkDocs hook: one page per part of the document, generated from the model (no stub file needed).
+"""MkDocs hook: one page per part of the document, generated from the model (MkDocs 1.6 `File.generated`).
 
-The pages come from `macros.pages.all_pages` (the adapter builds the navigation from the same list): a chapter
-added to the data gets its page, and a stub in docs/ whose part is gone from the data is dropped instead of
-failing the build. A stub is a docs file that holds only `{{ document_page() }}`.
+docs/ holds no file for them: the pages come from `macros.pages.all_pages` (the adapter builds the navigation
+from the same list), so a chapter added, dropped or renamed in the data gets, loses or moves its page with no
+file to keep in step. Each generated page is one call of the adapter's `document_page()` macro.
 """
 
 from __future__ import annotations
@@ -11,34 +11,26 @@ import sys
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from macros.pages import all_pages
 
-STUB = "{{ document_page() }}"
+CONTENT = "{{ document_page() }}\n"
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add the document's missing pages; drop stubs of pages the data no longer has."""
+    """Add the document's pages."""
     strategy = config.plugins["macros"].variables.get("strategy")
     if strategy is None:  # `mkdocs serve` showing data problems
         return files
-    wanted = {page.path for page in all_pages(strategy)}
-    for file in list(files):
-        if file.src_uri not in wanted and _is_stub(file):
-            files.remove(file)
-    present = {file.src_uri for file in files}
-    for path in sorted(wanted - present):
-        files.append(File.generated(config, path, content=STUB + "\n"))
+    for page in all_pages(strategy):
+        if files.get_file_from_path(page.path) is not None:
+            raise PluginError(
+                f"docs/{page.path} は資料のページ（data/strategy.yaml から作られます）と同じ場所にあります。"
+                "docs/ にはサイトについてのページだけを置いてください。"
+            )
+        files.append(File.generated(config, page.path, content=CONTENT))
     return files
-
-
-def _is_stub(file: File) -> bool:
-    if not file.src_uri.endswith(".md") or not file.abs_src_path:
-        return False
-    try:
-        return Path(file.abs_src_path).read_text(encoding="utf-8").strip() == STUB
-    except (OSError, UnicodeDecodeError):
-        return False

@@ -33,7 +33,6 @@ log = logging.getLogger("mkdocs.hooks.editions")
 CACHE_ENV = "EDITIONS_CACHE"
 # What draws an edition's PDF besides its data.
 RENDERER = ("mkdocs.yml", "macros", "hooks", "docs/overrides", "docs/stylesheets", "data/publication.yaml")
-STUB = "{{ document_page() }}\n"
 
 
 def _variables(config: MkDocsConfig) -> dict[str, Any]:
@@ -152,7 +151,6 @@ def _edition_pdf(root: Path, edition: Any) -> bytes:
     import yaml
 
     from macros.migrations import MODEL_VERSION, migrate
-    from macros.pages import all_pages
 
     with tempfile.TemporaryDirectory(prefix="edition-") as tmp:
         project = Path(tmp) / "project"
@@ -179,14 +177,7 @@ def _edition_pdf(root: Path, edition: Any) -> bytes:
 
             migrated = migrate(load_file(edition.path).data, edition.entry.model)
             data.write_text(yaml.safe_dump(migrated, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        # The document pages of the edition, not of the current text (their stubs are one macro call).
-        docs = project / "docs"
-        for stub in docs.rglob("*.md"):
-            if stub.read_text(encoding="utf-8") == STUB:
-                stub.unlink()
-        for page in all_pages(edition.strategy):
-            (docs / page.path).parent.mkdir(parents=True, exist_ok=True)
-            (docs / page.path).write_text(STUB, encoding="utf-8")
+        # The copy's document pages come from its data (hooks/document_pages.py): the edition's, not today's.
         date = edition.entry.date
         epoch = int(datetime.datetime(date.year, date.month, date.day, tzinfo=datetime.UTC).timestamp())
         env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}

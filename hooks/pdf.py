@@ -76,6 +76,7 @@ def on_pre_build(config: MkDocsConfig) -> None:
     steps._normalize_link_anchors = normalize_and_finalize  # type: ignore[method-assign]
     PAGE_COUNT.clear()
     META_PAGES.clear()
+    generator.prepend_producer = _counting(generator.prepend_producer)
 
 
 def finalize(soup: BeautifulSoup, *, title: str) -> None:
@@ -106,8 +107,10 @@ PAGE_COUNT: list[int] = generator.sd_page_count  # type: ignore[attr-defined]
 
 
 def _counting(finisher: Callable[..., None]) -> Callable[..., None]:
-    if getattr(finisher, "counts_pages", False):
-        return finisher
+    # Wrap the plugin's own finisher, never another wrapper: MkDocs loads this hook afresh for every config,
+    # and the pages must be counted into this module's PAGE_COUNT (on_pre_build installs it, per build).
+    while getattr(finisher, "counts_pages", False):
+        finisher = finisher.__wrapped__  # type: ignore[attr-defined]
 
     @functools.wraps(finisher)
     def count_pages(document: Any, pdf: Any) -> None:
@@ -116,9 +119,6 @@ def _counting(finisher: Callable[..., None]) -> Callable[..., None]:
 
     count_pages.counts_pages = True  # type: ignore[attr-defined]
     return count_pages
-
-
-generator.prepend_producer = _counting(generator.prepend_producer)
 
 
 def _alternate_link(html: str, pdf_path: str, page: Page, theme: Any) -> str:

@@ -26,8 +26,7 @@ import jinja2
 
 from .diff import Change, FieldChange, diff, escape_inline, kind_name
 from .model import Strategy
-from .pages import all_pages, sections_on
-from .render import block_anchors
+from .pages import all_pages, block_anchors, sections_on
 
 TEMPLATES = Path(__file__).parent / "templates" / "comparison"
 NEW_HEADING, OLD_HEADING = "改正後", "改正前"

@@ -29,28 +29,15 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from .kinds import KINDS as ITEM_KINDS
 from .loader import DataError, safe_line
 from .model import Strategy, Text, load
 
 Action = Literal["added", "removed", "changed", "reordered"]
 ACTIONS: dict[str, str] = {"added": "追加", "removed": "削除", "changed": "変更", "reordered": "順序の変更"}
 
-# Kind of item by model class name, in the order the table lists them.
-KINDS: dict[str, tuple[str, str]] = {
-    "Concept": ("concept", "戦略コンセプト"),
-    "Goal": ("goal", "戦略目標"),
-    "Viewpoint": ("viewpoint", "視点"),
-    "Guideline": ("guideline", "行動指針"),
-    "Solution": ("solution", "解決方法"),
-    "Category": ("category", "課題の分類"),
-    "Issue": ("issue", "課題"),
-    "Remark": ("remark", "ご指摘事項"),
-    "Theme": ("theme", "ご指摘事項の要約（テーマ）"),
-    "SummaryPoint": ("point", "ご指摘事項の要約"),
-    "Step": ("step", "策定の手順"),
-    "Section": ("section", "本文の節"),
-    "Strategy": ("document", "文書情報"),
-}
+# Kind of item by model class name, in the order the table lists them (macros/kinds.py).
+KINDS: dict[str, tuple[str, str]] = {k.model: (k.key, k.name) for k in ITEM_KINDS}
 ROOT_ID = "meta"
 NO_CHANGE = "内容の変更はありません。"
 _NAME_FIELDS = ("heading", "title", "label", "name", "text")

@@ -27,10 +27,10 @@ from pydantic import (
     model_validator,
 )
 
+from .kinds import BY_MODEL, KIND_NAMES, REF_KINDS
 from .loader import DataError, Loaded, Problem
+from .pages import anchor_pages
 
-# Kinds of item that other items refer to by id, and where the file defines them.
-REF_KINDS = ("concept", "goal", "viewpoint", "guideline", "solution", "issue", "remark")
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
@@ -64,12 +64,15 @@ def _ref(kind: str):
     return check
 
 
+# What an `ItemRef` may name: every referenced kind but the remarks themselves.
+ITEM_REF_KINDS = tuple(k for k in REF_KINDS if k != "remark")
+ITEM_REF_NAMES = "・".join(KIND_NAMES[k].removeprefix("戦略") for k in ITEM_REF_KINDS)
+
+
 def _any_ref(value: str, info: ValidationInfo) -> str:
     ids = (info.context or {}).get("ids")
-    if ids is not None and not any(value in ids[k] for k in REF_KINDS if k != "remark"):
-        raise ValueError(
-            f"「{value}」という id の項目はありません。目標・視点・行動指針・解決方法・課題・コンセプトの id を書いてください。"
-        )
+    if ids is not None and not any(value in ids[k] for k in ITEM_REF_KINDS):
+        raise ValueError(f"「{value}」という id の項目はありません。{ITEM_REF_NAMES}の id を書いてください。")
     return value
 
 
@@ -78,16 +81,6 @@ def _some(names: list[str], limit: int = 12) -> str:
     shown = "、".join(names[:limit]) or "（なし）"
     return shown + (f" ほか {len(names) - limit} 件" if len(names) > limit else "")
 
-
-KIND_NAMES = {
-    "concept": "戦略コンセプト",
-    "goal": "戦略目標",
-    "viewpoint": "視点",
-    "guideline": "行動指針",
-    "solution": "解決方法",
-    "issue": "課題",
-    "remark": "ご指摘事項",
-}
 
 Text = Annotated[
     str,
@@ -113,9 +106,7 @@ ViewpointRef = Annotated[
 RemarkRef = Annotated[
     str, AfterValidator(_ref("remark")), Field(description="ご指摘事項の id", examples=["remark-01"])
 ]
-ItemRef = Annotated[
-    str, AfterValidator(_any_ref), Field(description="目標・視点・行動指針・解決方法・課題・コンセプトの id")
-]
+ItemRef = Annotated[str, AfterValidator(_any_ref), Field(description=f"{ITEM_REF_NAMES}の id")]
 Number = Annotated[int, Field(ge=1, le=10_000, description="番号（1 から）")]
 # A heading: one line (a line break would split the Markdown heading and the navigation title).
 Line = Annotated[
@@ -454,6 +445,10 @@ class RemarkSummaryBlock(Model):
     lead: Text
     themes: list[Theme] = Field(min_length=1)
 
+    def anchors(self, strategy: Strategy) -> list[str]:
+        """The ids its template anchors (templates/blocks/remark_summary.html.j2)."""
+        return [i for t in self.themes for i in (t.id, *(p.id for p in t.points))]
+
 
 class Remark(Model):
     """A remark from the previous meeting's minutes."""
@@ -487,6 +482,10 @@ class RemarksBlock(Model):
         _check_numbering("ご指摘事項", [r.number for r in self.items])
         return self
 
+    def anchors(self, strategy: Strategy) -> list[str]:
+        """The ids its template anchors (templates/blocks/remarks.html.j2)."""
+        return [r.id for r in self.items]
+
 
 class ConceptBlock(Model):
     """Shows a concept from the framework."""
@@ -497,6 +496,10 @@ class ConceptBlock(Model):
         default="card", description="card: 全文、arrow: 合言葉 → 一文目、motto: 合言葉だけ"
     )
     label: Text | None = None
+
+    def anchors(self, strategy: Strategy) -> list[str]:
+        """The ids its template anchors (templates/blocks/concept.html.j2): the concept, as a card only."""
+        return [self.concept] if self.form == "card" else []
 
 
 class GoalsBlock(Model):
@@ -531,6 +534,14 @@ class ViewpointIssuesBlock(Model):
     type: Literal["viewpoint_issues"]
     columns: Annotated[list[Text], Field(min_length=3, max_length=3)]
 
+    def anchors(self, strategy: Strategy) -> list[str]:
+        """The ids its template anchors (templates/blocks/viewpoint_issues.html.j2)."""
+        return [
+            i
+            for v in strategy.framework.viewpoints
+            for i in (v.id, *(c.id for c in v.categories), *(x.id for c in v.categories for x in c.issues))
+        ]
+
 
 class ViewpointGuidelinesBlock(Model):
     """A viewpoint's goal and its guidelines."""
@@ -539,12 +550,21 @@ class ViewpointGuidelinesBlock(Model):
     viewpoint: ViewpointRef
     goal_label: Text
 
+    def anchors(self, strategy: Strategy) -> list[str]:
+        """The ids its template anchors (templates/blocks/viewpoint_guidelines.html.j2)."""
+        viewpoint = strategy.get(self.viewpoint)
+        return [viewpoint.goal, *(g.id for g in strategy.guidelines_of(viewpoint.id))]
+
 
 class SolutionsBlock(Model):
     """The table of viewpoints, guidelines and solutions."""
 
     type: Literal["solutions"]
     columns: Annotated[list[Text], Field(min_length=3, max_length=3)]
+
+    def anchors(self, strategy: Strategy) -> list[str]:
+        """The ids its template anchors (templates/blocks/solutions.html.j2)."""
+        return [s.id for v in strategy.framework.viewpoints for s in v.solutions]
 
 
 class Step(Model):
@@ -562,6 +582,10 @@ class StepsBlock(Model):
     type: Literal["steps"]
     items: list[Step] = Field(min_length=1)
 
+    def anchors(self, strategy: Strategy) -> list[str]:
+        """The ids its template anchors (templates/blocks/steps.html.j2)."""
+        return [s.id for s in self.items]
+
 
 class StructureBlock(Model):
     """The structure diagram, drawn from the framework."""
@@ -569,23 +593,25 @@ class StructureBlock(Model):
     type: Literal["structure"]
 
 
-Block = Annotated[
-    TextBlock
-    | ListBlock
-    | FieldsBlock
-    | TableBlock
-    | RemarkSummaryBlock
-    | RemarksBlock
-    | ConceptBlock
-    | GoalsBlock
-    | SkeletonBlock
-    | ViewpointIssuesBlock
-    | ViewpointGuidelinesBlock
-    | SolutionsBlock
-    | StepsBlock
-    | StructureBlock,
-    Field(discriminator="type"),
-]
+# The one list of block types: the union, BLOCK_TYPES and the templates (templates/blocks/<type>.html.j2)
+# follow it. Each block class says which ids it anchors (`anchors`), beside its template's `id=` attributes.
+BLOCK_MODELS: tuple[type[BaseModel], ...] = (
+    TextBlock,
+    ListBlock,
+    FieldsBlock,
+    TableBlock,
+    RemarkSummaryBlock,
+    RemarksBlock,
+    ConceptBlock,
+    GoalsBlock,
+    SkeletonBlock,
+    ViewpointIssuesBlock,
+    ViewpointGuidelinesBlock,
+    SolutionsBlock,
+    StepsBlock,
+    StructureBlock,
+)
+Block = Annotated[Union[BLOCK_MODELS], Field(discriminator="type")]  # noqa: UP007 (a union built from a tuple)
 
 
 class Section(Model):
@@ -689,20 +715,8 @@ class Strategy(Model):
     def describe(self, item_id: str) -> str:
         """A reader's name for an item: its kind and its title, e.g. 行動指針「…」."""
         item = self.get(item_id)
-        kind, attribute = _DESCRIBED[type(item)]
-        return f"{KIND_NAMES[kind]}「{getattr(item, attribute)}」"
-
-
-# How `Strategy.describe` names each kind of item that a remark may point to: (kind, title attribute).
-_DESCRIBED: dict[type[BaseModel], tuple[str, str]] = {
-    Concept: ("concept", "label"),
-    Goal: ("goal", "title"),
-    Viewpoint: ("viewpoint", "name"),
-    Guideline: ("guideline", "title"),
-    Solution: ("solution", "text"),
-    Issue: ("issue", "text"),
-    Remark: ("remark", "text"),
-}
+        kind = BY_MODEL[type(item).__name__]
+        return f"{kind.name}「{getattr(item, kind.title)}」"
 
 
 def _items_with_id(node: Any) -> Iterator[Any]:
@@ -927,25 +941,7 @@ def _tag(model: type[BaseModel]) -> str | None:
     return args[0] if args else None
 
 
-BLOCK_TYPES = [
-    _tag(m)
-    for m in (
-        TextBlock,
-        ListBlock,
-        FieldsBlock,
-        TableBlock,
-        RemarkSummaryBlock,
-        RemarksBlock,
-        ConceptBlock,
-        GoalsBlock,
-        SkeletonBlock,
-        ViewpointIssuesBlock,
-        ViewpointGuidelinesBlock,
-        SolutionsBlock,
-        StepsBlock,
-        StructureBlock,
-    )
-]
+BLOCK_TYPES = [_tag(m) for m in BLOCK_MODELS]
 
 
 MAX_PROBLEMS = 200  # messages reported at once; the rest are counted
@@ -1081,7 +1077,6 @@ def layout(strategy: Strategy) -> list[tuple[Loc, str]]:
     The framework's viewpoints, issues, goals and guidelines are shown (and anchored for links) by blocks of
     the body: each must be shown exactly once, or a link would point nowhere or two elements would share an id.
     """
-    from .pages import anchor_pages  # pages imports render, which imports this module
 
     problems: list[tuple[Loc, str]] = []
     fw = strategy.framework

@@ -10,9 +10,10 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from .model import Section, Strategy
-from .render import block_anchors
+if TYPE_CHECKING:  # types only: the model imports this module (its layout check places ids on pages)
+    from .model import Section, Strategy
 
 HOME = "index.md"
 # Pages about the site rather than the document: (path, title). Their text lives in docs/.
@@ -86,6 +87,13 @@ def sections_on(page: Page) -> Iterator[tuple[Section, int]]:
                 yield from walk(sub, depth + 1)
 
     yield from walk(page.section, 0)
+
+
+def block_anchors(strategy: Strategy, block: Any) -> list[str]:
+    """The ids that a block anchors: the one place each cited item lives. Each block class declares them
+    (`anchors`, beside its template in macros/model.py); most blocks anchor none."""
+    anchors = getattr(block, "anchors", None)
+    return anchors(strategy) if anchors is not None else []
 
 
 def anchor_pages(strategy: Strategy) -> dict[str, str]:

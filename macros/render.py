@@ -9,26 +9,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
-from .model import (
-    ConceptBlock,
-    RemarksBlock,
-    RemarkSummaryBlock,
-    Section,
-    SolutionsBlock,
-    StepsBlock,
-    Strategy,
-    ViewpointGuidelinesBlock,
-    ViewpointIssuesBlock,
-)
+from .model import Section, Strategy
+from .pages import Links, Page, sections_on
 from .publication import Publication
-
-if TYPE_CHECKING:
-    from .pages import Links, Page
 
 TEMPLATES = Path(__file__).parent / "templates"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -66,30 +54,6 @@ ENV.filters["circled"] = circled
 ENV.filters["md_text"] = md_text
 
 
-def block_anchors(strategy: Strategy, block: Any) -> list[str]:
-    """The ids that a block anchors: the one place each cited item lives."""
-    if isinstance(block, ConceptBlock) and block.form == "card":
-        return [block.concept]
-    if isinstance(block, ViewpointIssuesBlock):
-        return [
-            i
-            for v in strategy.framework.viewpoints
-            for i in (v.id, *(c.id for c in v.categories), *(x.id for c in v.categories for x in c.issues))
-        ]
-    if isinstance(block, ViewpointGuidelinesBlock):
-        viewpoint = strategy.get(block.viewpoint)
-        return [viewpoint.goal, *(g.id for g in strategy.guidelines_of(viewpoint.id))]
-    if isinstance(block, SolutionsBlock):
-        return [s.id for v in strategy.framework.viewpoints for s in v.solutions]
-    if isinstance(block, RemarkSummaryBlock):
-        return [i for t in block.themes for i in (t.id, *(p.id for p in t.points))]
-    if isinstance(block, RemarksBlock):
-        return [r.id for r in block.items]
-    if isinstance(block, StepsBlock):
-        return [s.id for s in block.items]
-    return []
-
-
 def _compact(html: str) -> str:
     """Drop blank lines, so that Markdown keeps the HTML block whole."""
     return "\n".join(line for line in html.splitlines() if line.strip())
@@ -108,8 +72,6 @@ def heading(section: Section, level: int) -> str:
 
 def render_page(strategy: Strategy, page: Page, links: Links) -> str:
     """The Markdown of a document page: its sections' headings and blocks, in document order."""
-    from .pages import sections_on
-
     parts: list[str] = []
     for section, depth in sections_on(page):
         parts.append(heading(section, depth + 1))

@@ -87,6 +87,20 @@ def test_home_page_shows_concept_goals_and_guidelines(strategy: Strategy, soup_p
         assert normalise(item.title) in text
 
 
+def test_each_goal_card_lists_its_own_viewpoint_s_guidelines(strategy: Strategy, soup_pages):
+    """A goal's card on the home page lists the guidelines of its viewpoint, in order, and no other."""
+    cards = soup_pages["index.html"].select("section.sd-home-goal")
+    assert len(cards) == len(strategy.framework.goals)
+    for goal, card in zip(strategy.framework.goals, cards, strict=True):
+        viewpoint = strategy.viewpoint_of_goal(goal.id)
+        expected = [g.id for g in strategy.guidelines_of(viewpoint.id)]
+        assert expected and len(expected) < len(strategy.framework.guidelines)
+        shown = [a["href"].rsplit("#", 1)[1] for a in card.select("ol li a")]
+        assert shown == expected, goal.id
+        titles = [normalise(li.find("a").get_text()) for li in card.select("ol li")]
+        assert titles == [normalise(g.title) for g in strategy.guidelines_of(viewpoint.id)]
+
+
 def test_injection_is_shown_as_text(tmp_path: Path):
     project = copy_project(tmp_path / "project")
     data = project / "data" / "strategy.yaml"
@@ -200,7 +214,10 @@ print(sorted({{m.split(".")[0] for m in sys.modules}} & set({PDF_STACK!r})))
     assert not list((tmp_path / "site").rglob("*.pdf"))
 
     site, pdf = load_config(str(ROOT / "mkdocs.yml")), load_config(str(ROOT / "mkdocs-pdf.yml"))
-    assert list(pdf["hooks"]) == [*site["hooks"], "hooks/pdf.py"]
+    # hooks/site_output.py stays last (it swaps the finished site in); the PDF hook comes just before it.
+    site_hooks = list(site["hooks"])
+    assert list(pdf["hooks"]) == [*site_hooks[:-1], "hooks/pdf.py", site_hooks[-1]]
+    assert site_hooks[-1] == "hooks/site_output.py"
     plugins = {
         name: [p for p in c.plugins if p not in c["hooks"]] for name, c in (("site", site), ("pdf", pdf))
     }

@@ -394,11 +394,45 @@ def test_a_new_chapter_without_a_docs_file_builds(tmp_path: Path):
     project = copy_project(tmp_path / "project")
     chapter = '  - id: extra\n    number: "7."\n    title: 追加の章\n    blocks:\n      - type: text\n        text: 本文\n'
     (project / "data" / "strategy.yaml").write_text(TEXT.rstrip("\n") + "\n" + chapter, encoding="utf-8")
-    (project / "docs" / "iwate" / "index.md").unlink()  # a stub whose chapter exists: generated instead
     site = build_site(project, tmp_path / "site")
     pages = read_pages(site)
     assert pages["extra/index.html"].find("h1").get_text().startswith("7. 追加の章")
     assert "iwate/index.html" in pages
+
+
+def test_docs_holds_no_document_page():
+    """docs/ keeps only the hand-written pages about the site: the document's pages are generated."""
+    from macros.loader import load_file
+    from macros.pages import ABOUT_PAGES, HOME, all_pages
+
+    docs = ROOT / "docs"
+    pages = {p.relative_to(docs).as_posix() for p in docs.rglob("*.md") if "overrides" not in p.parts}
+    assert pages == {HOME, *(path for path, _title in ABOUT_PAGES)}
+    assert not any("document_page" in (docs / p).read_text(encoding="utf-8") for p in pages)
+    assert not pages & {page.path for page in all_pages(parse(load_file(DATA)))}
+
+
+def test_a_hand_written_file_in_a_document_page_s_place_is_a_clear_error(tmp_path: Path, caplog):
+    from mkdocs.exceptions import Abort, PluginError
+
+    project = copy_project(tmp_path / "project")
+    (project / "docs" / "iwate").mkdir()
+    (project / "docs" / "iwate" / "index.md").write_text("# 手書き\n", encoding="utf-8")
+    with pytest.raises((PluginError, Abort, SystemExit)):
+        build_site(project, tmp_path / "site")
+    assert "docs/iwate/index.md は資料のページ" in caplog.text
+
+
+def test_a_renamed_section_builds(tmp_path: Path):
+    """Renaming a section that has a page of its own moves its page: no file in docs/ to keep in step."""
+    project = copy_project(tmp_path / "project")
+    text = TEXT.replace("      - id: survey\n", "      - id: questionnaire\n")
+    assert text != TEXT
+    (project / "data" / "strategy.yaml").write_text(text, encoding="utf-8")
+    site = build_site(project, tmp_path / "site")
+    pages = read_pages(site)
+    assert "citizens/questionnaire/index.html" in pages and "citizens/survey/index.html" not in pages
+    assert pages["citizens/questionnaire/index.html"].select_one("#questionnaire") is not None
 
 
 def test_a_dropped_chapter_leaves_no_failing_stub(tmp_path: Path):

@@ -104,6 +104,14 @@ BAD_INPUTS = [
         ["remark-01", "既に使われて"],
     ),
     ("remark numbering gap", "number: 27", "number: 28", "type: remarks", ["欠番"]),
+    (
+        # the guidelines are numbered per viewpoint: life's second guideline numbered 3
+        "guideline numbering gap in a viewpoint",
+        "viewpoint: life\n      goal: goal-life\n      number: 2",
+        "viewpoint: life\n      goal: goal-life\n      number: 3",
+        "  concepts:",
+        ["視点「life」の行動指針", "欠番", "[1, 3, 3]"],
+    ),
     ("boolean-looking key", "  status: 案\n", "  no: 案\n", "  no: 案", ["no", "使える項目"]),
     ("yaml tag", "  status: 案\n", "  status: !!python/name:os.system 案\n", "!!python", ["タグ"]),
     ("anchor", "  status: 案\n", "  status: &s 案\n", "&s", ["アンカー"]),

@@ -1,0 +1,87 @@
+"""The macros package has no import cycle, and every module of it imports on its own in a fresh interpreter."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+MACROS = ROOT / "macros"
+MODULES = sorted(p.stem for p in MACROS.glob("*.py") if p.stem != "__main__")
+
+
+def imports_of(path: Path) -> set[str]:
+    """The macros modules a module imports (relative or absolute), at any place in the file."""
+    found: set[str] = set()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = [
+        n for n in ast.walk(tree) if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    ]
+    skipped = {id(n) for block in type_only for n in ast.walk(block)}  # imports for type hints never run
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1 and node.module:
+                found.add(node.module.split(".")[0])
+            elif node.level == 1:
+                found.update(alias.name for alias in node.names)
+            elif node.module and node.module.startswith("macros."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("macros."))
+    return found & set(MODULES)
+
+
+def cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the graph, or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_import_cycle_in_macros():
+    graph = {name: imports_of(MACROS / f"{name}.py") - {name} for name in MODULES}
+    graph.pop("__init__")  # the adapter: nothing in the package imports it
+    for imported in graph.values():
+        imported.discard("__init__")
+    assert {"model", "pages"} <= graph["render"]  # the walk sees imports
+    assert cycle(graph) is None
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if m != "__init__"])
+def test_each_module_imports_alone(module: str):
+    result = subprocess.run(
+        [sys.executable, "-c", f"import macros.{module}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
