@@ -99,11 +99,7 @@ def finalize(soup: BeautifulSoup, *, title: str) -> None:
 
 # The number of pages WeasyPrint laid out, from the finisher the plugin passes to write_pdf (Patch 5: the
 # plugin offers no other way to it; reading the PDF back with pypdf cost seconds on large documents).
-# MkDocs loads hook modules anew for each config (tests build several times in one process), but the wrapped
-# finisher below stays on the plugin's module: keep the list there, so that every load of this hook reads it.
-if not hasattr(generator, "sd_page_count"):
-    generator.sd_page_count = []  # type: ignore[attr-defined]
-PAGE_COUNT: list[int] = generator.sd_page_count  # type: ignore[attr-defined]
+PAGE_COUNT: list[int] = []
 
 
 def _counting(finisher: Callable[..., None]) -> Callable[..., None]:
