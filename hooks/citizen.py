@@ -116,8 +116,11 @@ def page_dates(src_uri: str) -> dict[str, str]:
     """公開日 and 更新日 of a page (empty when unknown)."""
     dates = _state.get("git")
     out: dict[str, str] = {}
-    if dates and (f"docs/{src_uri}" in dates):
-        first, last = dates[f"docs/{src_uri}"]
+    # A document page has no file of its own (hooks/document_pages.py makes it from the data): its dates are the
+    # data file's.
+    own = dates.get(f"docs/{src_uri}") or dates.get(DATA_FILE) if dates else None
+    if dates and own:
+        first, last = own
         last = max(last, dates.get(DATA_FILE, (0, 0))[1])
         out["published"], out["published_iso"] = japanese_date(first)
         out["updated"], out["updated_iso"] = japanese_date(last)

@@ -165,6 +165,8 @@ def test_dates_come_from_the_history_and_say_what_they_are(pages: dict[str, Beau
         src = "docs/" + ("index.md" if name == "index.html" else name.removesuffix("/index.html") + ".md")
         if not (ROOT / src).exists():
             src = "docs/" + name.removesuffix("index.html") + "index.md"
+        if not (ROOT / src).exists():
+            src = "data/strategy.yaml"  # a document page, made from the data (no file of its own)
         days = _git_days(src)
         box = soup.select_one(".sd-page-dates")
         assert box is not None and "md-source-file" in box["class"], (

@@ -269,9 +269,7 @@ def test_the_build_parses_the_yaml_once(tmp_path: Path, monkeypatch: pytest.Monk
     site = build_site(ROOT, tmp_path / "site")
     # The data file once (the editions' registry, the publication settings and the ふりがな list are other
     # files), and the frozen edition that equals the current text is not parsed again.
-    assert [c for c in calls if c.endswith("strategy.yaml") or c.endswith("2022-12-01.yaml")] == [
-        "data/strategy.yaml"
-    ]
+    assert [c for c in calls if c.endswith(("strategy.yaml", "2022-12-01.yaml"))] == ["data/strategy.yaml"]
     assert (site / "data" / "strategy.json").is_file()
 
 
