@@ -33,13 +33,18 @@ def test_every_place_says_the_date_and_the_edition_the_same_way(strategy):
     assert moved.meta.date_ja == "2024年2月9日"
     assert moved.meta.edition == f"{meta.document}（2024年2月9日・{meta.status}）"
     assert pdf_cover(moved, Publication(), "")["date"] == "2024年2月9日"
-    assert footer(moved, Publication())["edition"] == f"{meta.meeting}「{meta.document}」（2024年2月9日・{meta.status}）"
+    assert (
+        footer(moved, Publication())["edition"]
+        == f"{meta.meeting}「{meta.document}」（2024年2月9日・{meta.status}）"
+    )
 
     where = anchor_pages(moved)
     home = render_template("home.html.j2", moved, Links("index.md", where))
     assert '<p class="sd-home-date">2024年2月9日</p>' in home
     row = Row("第2回", datetime.date(2024, 2, 9), "策定", None, True, "../", None, None, None, "x.json")
-    revisions = render_template("revisions.html.j2", moved, Links("about/revisions.md", where), editions=[row])
+    revisions = render_template(
+        "revisions.html.j2", moved, Links("about/revisions.md", where), editions=[row]
+    )
     assert "<dd>2024年2月9日</dd>" in revisions
     assert "<strong>第2回</strong>（2024年2月9日・策定）" in revisions
 
