@@ -45,6 +45,7 @@ from mkdocs.structure.pages import Page
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from macros.furigana import FURIGANA_FILE, Reader, load_overrides
+from macros.ja import date_ja
 from macros.loader import DataError
 
 log = logging.getLogger("mkdocs.hooks.citizen")
@@ -109,7 +110,7 @@ def git_dates(root: Path) -> dict[str, tuple[int, int]] | None:
 def japanese_date(epoch: int) -> tuple[str, str]:
     """(2026年11月26日, 2026-11-26) in Japan's time zone."""
     day = datetime.datetime.fromtimestamp(epoch, datetime.timezone(datetime.timedelta(hours=9))).date()
-    return f"{day.year}年{day.month}月{day.day}日", day.isoformat()
+    return date_ja(day), day.isoformat()
 
 
 def page_dates(src_uri: str) -> dict[str, str]:

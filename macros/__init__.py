@@ -23,6 +23,7 @@ from mkdocs.exceptions import PluginError
 
 from . import archive
 from .editions import SiteEditions, load_editions
+from .ja import edition_line
 from .loader import DataError, Problem, safe_line
 from .model import Strategy, load
 from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages, url_of
@@ -154,9 +155,9 @@ def contact_line(publication: Publication) -> str:
 
 def footer(strategy: Strategy, publication: Publication) -> dict[str, Any]:
     """What the footer partial (docs/overrides/partials/copyright.html) shows; it escapes every value."""
-    contact = publication.contact
+    contact, meta = publication.contact, strategy.meta
     return {
-        "edition": f"{strategy.meta.meeting}「{strategy.meta.document}」（{strategy.meta.date_ja}）{strategy.meta.status}",
+        "edition": edition_line(f"{meta.meeting}「{meta.document}」", meta.date, meta.status),
         "publisher": publication.publisher,
         "licence": publication.licence.model_dump() if publication.licence else None,
         "contact": contact_line(publication),

@@ -10,6 +10,7 @@ passes through the page's Jinja.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import html
 import json
@@ -19,6 +20,7 @@ from typing import Literal
 
 from .comparison import Comparison, build, changed_ids, render_html
 from .editions import Edition, SiteEditions, edition_dir
+from .ja import edition_line, edition_of
 from .pages import Links, Page, all_pages, anchor_pages, relative_url, url_of
 from .render import ENV, render_page
 
@@ -70,7 +72,7 @@ def page_title(page: ArchivePage) -> str:
     elif page.kind == "home" or page.page is None:
         text = edition_label(page.edition)
     else:
-        text = f"{page.page.section.heading}（{page.edition.entry.date_ja}の版）"
+        text = f"{page.page.section.heading}（{edition_of(page.edition.entry.date)}）"
     return html.escape(text, quote=True).replace("{", "&#123;").replace("}", "&#125;")
 
 
@@ -103,7 +105,7 @@ def comparison_of(previous: Edition, edition: Edition) -> Comparison:
 def edition_label(edition: Edition) -> str:
     """An edition as one line: its label, date and status."""
     entry = edition.entry
-    return f"{entry.label}（{entry.date_ja}・{entry.status}）"
+    return edition_line(entry.label, entry.date, entry.status)
 
 
 def history(site: SiteEditions) -> dict[str, tuple[tuple[str, str, str], ...]]:
@@ -198,7 +200,7 @@ class Row:
     """One edition on the 改訂履歴 page, with links relative to that page."""
 
     label: str
-    date_ja: str
+    date: datetime.date
     status: str
     summary: str | None
     current: bool
@@ -224,7 +226,7 @@ def revision_rows(site: SiteEditions, here: str, pdf: bool) -> list[Row]:
         rows.append(
             Row(
                 label=edition.entry.label,
-                date_ja=edition.entry.date_ja,
+                date=edition.entry.date,
                 status=edition.entry.status,
                 summary=edition.entry.summary,
                 current=current,

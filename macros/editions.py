@@ -22,6 +22,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
+from .ja import date_ja
 from .loader import DataError, Loaded, Problem, load_file
 from .migrations import MODEL_VERSION, MigrationError, migrate
 from .model import Model, Strategy, Text, parse
@@ -60,7 +61,7 @@ class EditionEntry(Model):
     @property
     def date_ja(self) -> str:
         """The date as Japanese text."""
-        return f"{self.date.year}年{self.date.month}月{self.date.day}日"
+        return date_ja(self.date)
 
 
 class Registry(Model):

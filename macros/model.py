@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from .ja import date_ja, edition_line
 from .kinds import BY_MODEL, KIND_NAMES, REF_KINDS
 from .loader import DataError, Loaded, Problem
 from .pages import anchor_pages
@@ -131,12 +132,12 @@ class Meta(Model):
     @property
     def date_ja(self) -> str:
         """The date as Japanese text, e.g. 2022年12月1日."""
-        return f"{self.date.year}年{self.date.month}月{self.date.day}日"
+        return date_ja(self.date)
 
     @property
     def edition(self) -> str:
         """The source's own edition as one line: document, date and status, e.g. 戦略立案に向けた協議資料（2022年12月1日・案）."""
-        return f"{self.document}（{self.date_ja}・{self.status}）"
+        return edition_line(self.document, self.date, self.status)
 
 
 # --- framework ----------------------------------------------------------------------------------------------

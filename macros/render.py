@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from .ja import date_ja, edition_note
 from .model import Section, Strategy
 from .pages import Links, Page, sections_on
 from .publication import Publication
@@ -52,6 +53,8 @@ ENV = jinja2.Environment(
 ENV.filters["inline"] = inline
 ENV.filters["circled"] = circled
 ENV.filters["md_text"] = md_text
+ENV.filters["date_ja"] = date_ja
+ENV.filters["edition_note"] = edition_note
 
 
 def _compact(html: str) -> str:

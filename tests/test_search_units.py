@@ -1,0 +1,94 @@
+"""Unit tests of the search segmentation (hooks/search_ja.py, and docs/javascripts/search-ja.js through node's
+test runner) and of the open-data hook's on_config."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from conftest import ROOT, iter_texts
+from mkdocs.config import load_config
+
+from hooks import search_ja
+from hooks.search_ja import PAIR_FENCE, ZWSP, segment_text, split_run
+
+# Compounds of the document and the words the index holds for them (SudachiPy mode A).
+COMPOUNDS = {
+    "デジタル格差": ["デジタル", "格差"],
+    "行政手続": ["行政", "手続"],
+    "マイナンバーカード": ["マイナンバー", "カード"],
+}
+
+
+def test_japanese_runs_are_split_into_words_and_fenced():
+    pairs: list[str] = []
+    out = segment_text("デジタル格差の解消", pairs)
+    assert out == ZWSP + ZWSP.join(["デジタル", "格差", "の", "解消"]) + ZWSP
+    assert pairs == [PAIR_FENCE + p + PAIR_FENCE for p in ("デジタル格差", "格差の", "の解消")]
+    for compound, words in COMPOUNDS.items():
+        assert split_run(compound) == words
+
+
+def test_tags_and_text_without_japanese_are_left_alone():
+    out = segment_text('<a href="x">行政手続</a> ICT 2022')
+    assert out == f'<a href="x">{ZWSP}行政{ZWSP}手続{ZWSP}</a> ICT 2022'
+    assert segment_text("ICT and DX") == "ICT and DX"
+
+
+def test_the_index_is_rewritten_with_the_segmented_words_and_their_pairs(tmp_path: Path):
+    (tmp_path / "search").mkdir()
+    index = {
+        "config": {"fields": {"title": {"boost": 1000}}},
+        "docs": [{"title": "行政手続", "text": "<p>デジタル格差</p>"}],
+    }
+    (tmp_path / "search" / "search_index.json").write_text(
+        json.dumps(index, ensure_ascii=False), encoding="utf-8"
+    )
+    config = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(tmp_path))
+    search_ja.on_post_build(config)
+    doc = json.loads((tmp_path / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert doc["docs"][0]["title"] == segment_text("行政手続")
+    assert doc["docs"][0]["text"] == segment_text("<p>デジタル格差</p>")
+    assert doc["docs"][0]["pairs"] == f"{PAIR_FENCE}行政手続{PAIR_FENCE} {PAIR_FENCE}デジタル格差{PAIR_FENCE}"
+    assert doc["config"]["fields"]["pairs"] == {"boost": search_ja.PAIR_BOOST}
+
+
+def test_the_open_data_page_gets_every_file_with_its_size():
+    from macros.export import FILES, render
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    config = config.plugins.on_config(config)  # the macros adapter, then the hooks (opendata among them)
+    variables = config.plugins["macros"].variables
+    rendered = render(variables["strategy"], variables["publication"])
+    listed = variables["open_data"]
+    assert [p.file for p in listed] == list(FILES)
+    assert [p.size for p in listed] == [len(rendered[f.name]) for f in FILES]
+    assert all(p.size > 0 for p in listed)
+
+
+def test_the_query_script_under_node(strategy, tmp_path: Path):
+    """docs/javascripts/search-ja.js's rewrite() (tests/js/), with an index of the document's texts segmented by
+    the hook: the compounds' required words are the index's words."""
+    node = shutil.which("node")
+    assert node, "node is missing: run scripts/setup"
+    docs = [{"location": "", "title": "", "text": segment_text(text)} for text in iter_texts(strategy)]
+    assert all(any(compound in d["text"].replace(ZWSP, "") for d in docs) for compound in COMPOUNDS)
+    (tmp_path / "index.json").write_text(json.dumps({"docs": docs}, ensure_ascii=False), encoding="utf-8")
+    env = dict(
+        os.environ,
+        SEARCH_JA_INDEX=str(tmp_path / "index.json"),
+        SEARCH_JA_EXPECTED=json.dumps(COMPOUNDS, ensure_ascii=False),
+    )
+    run = subprocess.run(
+        [node, "--test", str(ROOT / "tests" / "js")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "# fail 0" in run.stdout and "# skipped 0" in run.stdout, run.stdout[-2000:]
