@@ -204,6 +204,8 @@ def test_no_id_is_visible_text(site: Path, strategy: Strategy):
             target = link["href"].removeprefix("#")
             assert target not in link["aria-label"] and target not in link.get("title", ""), (name, link)
             assert link["aria-label"].endswith("へのリンク")
+            # data-label is what the phone cards print above a cell (docs/stylesheets/mobile.css): never on a link.
+            assert not link.has_attr("data-label"), (name, link)
 
 
 def test_permalink_names_contain_the_visible_label(site: Path, strategy: Strategy):

@@ -61,7 +61,7 @@
   /** A copy button for one permalink, named by the item's visible label (never its id). */
   function button(badge) {
     const id = badge.getAttribute("href").slice(1)
-    const label = badge.dataset.label || ""
+    const label = badge.dataset.itemLabel || ""
     const control = document.createElement("button")
     control.type = "button"
     control.className = "sd-copy"
