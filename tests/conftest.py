@@ -145,6 +145,20 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium for one test module (module scope: Playwright's sync API allows one instance at a time)."""
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    """The real site (the session's build) served on 127.0.0.1; a module may override it with its own build."""
+    with serve(site) as url:
+        yield url
+
+
 def read_pages(site: Path) -> dict[str, Any]:
     """Every HTML page of a built site (but 404.html), parsed, by path below the site."""
     from bs4 import BeautifulSoup

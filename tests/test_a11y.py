@@ -22,7 +22,7 @@ from axe_playwright_python.base import AXE_SCRIPT  # the axe-core that the packa
 from playwright.sync_api import Browser, Page, Request, Response
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import build_site, chromium, serve, site_pages
+from tests.conftest import build_site, serve, site_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -77,13 +77,6 @@ def base_url(built: Path) -> Iterator[str]:
 def pages(built: Path) -> list[str]:
     """Every page of the site, as a path below the site root ("" is the home page)."""
     return site_pages(built)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium driven by Playwright (no downloaded browser)."""
-    with chromium() as b:
-        yield b
 
 
 # Transitions and animations off, so that what is measured (colours, rings) is the final state at once.

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from playwright.sync_api import Browser, Page
 
 from macros.furigana import Reader, hiragana, load_overrides
 from macros.loader import DataError
-from tests.conftest import ROOT, build_site, chromium, copy_project, read_pages, serve, site_pages
+from tests.conftest import ROOT, build_site, copy_project, read_pages, site_pages
 
 WIDTHS = (1280, 375)
 SCHEMES = ("light", "dark")
@@ -336,18 +335,6 @@ def test_every_page_has_its_readings_file(site: Path, pages: dict[str, Beautiful
 
 
 # --- in the browser ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
-    with serve(site) as url:
-        yield url
 
 
 def _page(browser: Browser, width: int, scheme: str) -> Page:

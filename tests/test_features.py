@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from bs4 import BeautifulSoup, Tag
 from macros.model import Strategy
 from macros.pages import Links, all_pages, anchor_pages, url_of
 from macros.render import render_page
-from tests.conftest import DATA, build_site, chromium, copy_project, read_pages, serve
+from tests.conftest import DATA, build_site, copy_project, read_pages
 
 REMARKS_PAGE = "revision/remarks/index.html"
 STRUCTURE_PAGE = "guidelines/viewpoint-guidelines/index.html"
@@ -234,26 +233,12 @@ def test_the_sources_edition_in_every_footer_and_on_the_cover(strategy: Strategy
 # --- in the browser --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def served(site: Path) -> Iterator[str]:
-    """The built site on 127.0.0.1."""
-    with serve(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """Debian's Chromium through Playwright, closed at the end of this module."""
-    with chromium() as b:
-        yield b
-
-
 @pytest.mark.browser
-def test_copy_link_button_copies_the_full_url(browser, served: str):
+def test_copy_link_button_copies_the_full_url(browser, base_url: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.rstrip("/"))
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
     page = context.new_page()
-    page.goto(served + "revision/remarks/")
+    page.goto(base_url + "revision/remarks/")
     badges = page.locator("article a.sd-permalink").count()
     assert badges > 27 and page.locator("article a.sd-permalink + button.sd-copy").count() == badges
     button = page.locator('a.sd-permalink[href="#remark-13"] + button.sd-copy')
@@ -266,7 +251,7 @@ def test_copy_link_button_copies_the_full_url(browser, served: str):
     button.focus()
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('sd-copy-status')?.textContent === 'コピーしました'")
-    assert page.evaluate("navigator.clipboard.readText()") == f"{served}revision/remarks/#remark-13"
+    assert page.evaluate("navigator.clipboard.readText()") == f"{base_url}revision/remarks/#remark-13"
     assert page.get_attribute("#sd-copy-status", "aria-live") == "polite"
     page.emulate_media(media="print")
     assert not button.is_visible() and not permalink.is_visible()
@@ -299,10 +284,10 @@ _CONTRAST = """
 
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_structure_fits_a_small_screen_and_is_legible(browser, served: str, scheme: str):
+def test_structure_fits_a_small_screen_and_is_legible(browser, base_url: str, scheme: str):
     context = browser.new_context(viewport={"width": 375, "height": 800}, color_scheme=scheme)
     page = context.new_page()
-    page.goto(served + "guidelines/viewpoint-guidelines/")
+    page.goto(base_url + "guidelines/viewpoint-guidelines/")
     expected = "slate" if scheme == "dark" else "default"
     assert page.get_attribute("body", "data-md-color-scheme") == expected
     assert page.evaluate("document.documentElement.scrollWidth") <= 375

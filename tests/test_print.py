@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
-from tests.conftest import chromium, serve, site_pages
+from tests.conftest import site_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.pdf]
 
@@ -21,18 +20,6 @@ WEB_ONLY = [
     ".md-footer",
     ".sd-copy",
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
-    with serve(site) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

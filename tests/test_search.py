@@ -33,7 +33,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Response
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import chromium, serve
+from tests.conftest import serve
 
 pytestmark = pytest.mark.browser
 
@@ -102,19 +102,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium driven by Playwright (no downloaded browser)."""
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="session")
 def outside() -> list[str]:
     """URLs of requests that tried to leave the site (collected, then aborted)."""
     return []
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def page(browser: Browser, site: Site, outside: list[str]) -> Iterator[Page]:
     """The home page, opened once; every query is typed into its search box."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
