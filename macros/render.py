@@ -18,6 +18,7 @@ from .ja import date_ja, edition_note
 from .model import Section, Strategy
 from .pages import Links, Page, sections_on
 from .publication import Publication
+from .words import words
 
 TEMPLATES = Path(__file__).parent / "templates"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -29,6 +30,25 @@ def inline(text: str) -> Markup:
     """Escape text for HTML, keeping the source's `**…**` emphasis as <strong>."""
     escaped = str(escape(text))
     return Markup(_EMPHASIS.sub(r"<strong>\1</strong>", escaped))
+
+
+def cell_text(text: str) -> Markup:
+    """A table cell's text as runs that a line never breaks inside (`<span class="sd-word">`, see
+    macros/words.py) with a <wbr> between two runs (WeasyPrint sizes a column from its longest run only when the
+    break between runs is explicit), the source's emphasis kept; the runs joined are the text."""
+    out = []
+    for i, part in enumerate(_EMPHASIS.split(text)):  # odd parts are the emphasised ones
+        html = "<wbr>".join(_run(run) for run in words(part)).replace(" <wbr>", " ")
+        out.append(f"<strong>{html}</strong>" if i % 2 else html)
+    return Markup("<wbr>".join(o for o in out if o))
+
+
+def _run(run: str) -> str:
+    core = run.strip()
+    if not core:
+        return run
+    head, tail = run[: len(run) - len(run.lstrip())], run[len(run.rstrip()) :]
+    return f'{head}<span class="sd-word">{escape(core)}</span>{tail}'
 
 
 def md_text(text: str) -> Markup:
@@ -51,6 +71,7 @@ ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 ENV.filters["inline"] = inline
+ENV.filters["cell_text"] = cell_text
 ENV.filters["circled"] = circled
 ENV.filters["md_text"] = md_text
 ENV.filters["date_ja"] = date_ja

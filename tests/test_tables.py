@@ -16,6 +16,7 @@ the HTML the templates wrote.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -109,22 +110,84 @@ def table_id(table: TableBlock) -> str:
     return table.title or "・".join(header_line(table))[:20] or "table"
 
 
-def unbroken_problems(text: str, lines: list[str]) -> list[str]:
-    """How `text` (one cell's text) is broken in `lines`, if it is: an empty list when it prints whole."""
-    problems = []
-    joined = "".join(lines).replace(" ", "")
-    if plain(text).replace(" ", "") not in joined:
-        problems.append(f"not on the table's pages: {text}")
-    for piece in words(plain(text)):
-        if len(piece) <= SHORT:
-            if not any(piece in words(line) for line in lines):
-                problems.append(f"「{piece}」 is not one whole word of a line")
+# The source's own separators: a line may break after 「、」「。」「・」「/」, at a space, before or after a bracket.
+SEPARATORS = set("、。・/,()「」『』【】[]“”‘’")
+
+
+def table_region(table: TableBlock, pages: list[list[str]]) -> list[str]:
+    """The table's text: on each of its pages, the lines from its header row to the page's end, joined by \\n."""
+    head = header_line(table)
+    out = []
+    for i in table_pages(table, pages):
+        lines = pages[i]
+        first = next(n for n, line in enumerate(lines) if contains_run(line, head))
+        out.append("\n".join(lines[first:]))
+    return out
+
+
+@functools.cache
+def _tokenizer() -> Any:
+    from sudachipy import Dictionary, SplitMode
+
+    return Dictionary(dict="core").tokenizer(mode=SplitMode.C)
+
+
+def allowed_breaks(text: str) -> set[int]:
+    """Where a printed line may end inside `text` (positions in the text without spaces, a break after char i).
+
+    Between the source's pieces (at its separators and spaces) always; inside a piece of up to SHORT characters
+    (a label, a name: 「企業ヒアリング」) never; inside a longer piece (prose that must wrap in a column) only
+    between two words (SudachiPy mode C, its longest units), never inside a number or a Latin word.
+    """
+    allowed: set[int] = set()
+    pieces: list[tuple[int, str]] = []  # (position of the piece's first char, the piece)
+    pos, piece, start = 0, "", 0
+    for ch in text:
+        if ch.isspace() or ch in SEPARATORS:
+            if pos:
+                allowed.add(pos - 1)  # a break before the separator, or at the space
+            if not ch.isspace():
+                pos += 1
+                allowed.add(pos - 1)  # and after it
+            if piece:
+                pieces.append((start, piece))
+            piece, start = "", pos
             continue
-        # A long piece wraps; its numbers and Latin words do not break, and stay with their neighbours.
-        for m in re.finditer(r"[0-9A-Za-z]{2,}", piece):
-            context = piece[max(0, m.start() - 1) : m.end() + 1]
-            if not any(context in line for line in lines):
-                problems.append(f"「{m.group()}」 broken in 「{piece}」")
+        piece += ch
+        pos += 1
+    if piece:
+        pieces.append((start, piece))
+    for start, piece in pieces:
+        if len(piece) <= SHORT:
+            continue
+        at = start
+        for morpheme in _tokenizer().tokenize(piece):
+            at += len(morpheme.surface())
+            allowed.add(at - 1)
+        for m in re.finditer(r"[0-9A-Za-z]+", piece):
+            allowed -= set(range(start + m.start(), start + m.end() - 1))
+    allowed.discard(pos - 1)
+    return allowed
+
+
+def unbroken_problems(text: str, regions: list[str]) -> list[str]:
+    """How `text` (one cell's text) is broken on the table's pages, if it is: an empty list when it prints whole,
+    or breaks only where allowed_breaks() allows. Every place where the text is printed counts."""
+    chars = [c for c in plain(text) if not c.isspace()]
+    if len(chars) < 2:
+        return []
+    pattern = re.compile("".join(re.escape(c) + r"(\s*)" for c in chars[:-1]) + re.escape(chars[-1]))
+    allowed = allowed_breaks(plain(text))
+    found, problems = 0, []
+    for region in regions:
+        for m in pattern.finditer(region):
+            found += 1
+            bad = [i for i in range(len(chars) - 1) if "\n" in m.group(i + 1) and i not in allowed]
+            if bad:
+                shown = "".join(c + ("／" if i in bad else "") for i, c in enumerate(chars[:-1]))
+                problems.append(f"「{shown}{chars[-1]}」 broken inside a word (／)")
+    if not found:
+        problems.append(f"not on the table's pages: {text}")
     return problems
 
 
@@ -141,13 +204,13 @@ def test_table_cells_print_unbroken(strategy: Strategy, pages: list[list[str]], 
     table = all_tables[index]
     at = table_pages(table, pages)
     assert at, f"{table_id(table)}: header row not printed whole on one line"
-    lines = [line for i in at for line in pages[i]]
+    regions = table_region(table, pages)
     problems = [
         p
         for row in [*table.head, *table.rows]
         for cell in row
         for t in cell_texts(cell)
-        for p in unbroken_problems(t, lines)
+        for p in unbroken_problems(t, regions)
     ]
     assert problems == [], f"{table_id(table)}: {problems}"
 
