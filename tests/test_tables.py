@@ -98,7 +98,11 @@ def header_line(table: TableBlock) -> list[str]:
 
 def table_pages(table: TableBlock, pages: list[list[str]]) -> list[int]:
     """The pages where the table's first header row is printed as one whole line."""
-    head = header_line(table)
+    return head_pages(header_line(table), pages)
+
+
+def head_pages(head: list[str], pages: list[list[str]]) -> list[int]:
+    """The pages where a table's header words are printed as one whole line."""
     return [i for i, lines in enumerate(pages) if any(contains_run(line, head) for line in lines)]
 
 
@@ -114,11 +118,11 @@ def table_id(table: TableBlock) -> str:
 SEPARATORS = set("、。・/,()「」『』【】[]“”‘’")
 
 
-def table_region(table: TableBlock, pages: list[list[str]]) -> list[str]:
-    """The table's text: on each of its pages, the lines from its header row to the page's end, joined by \\n."""
-    head = header_line(table)
+def table_region(head: list[str], pages: list[list[str]]) -> list[str]:
+    """A table's text: on each page with its header words on one line, the lines from there to the page's end,
+    joined by \\n."""
     out = []
-    for i in table_pages(table, pages):
+    for i in head_pages(head, pages):
         lines = pages[i]
         first = next(n for n, line in enumerate(lines) if contains_run(line, head))
         out.append("\n".join(lines[first:]))
@@ -176,7 +180,11 @@ def unbroken_problems(text: str, regions: list[str]) -> list[str]:
     chars = [c for c in plain(text) if not c.isspace()]
     if len(chars) < 2:
         return []
-    pattern = re.compile("".join(re.escape(c) + r"(\s*)" for c in chars[:-1]) + re.escape(chars[-1]))
+    body = "".join(re.escape(c) + r"(\s*)" for c in chars[:-1]) + re.escape(chars[-1])
+    # a number or Latin word is not a part of a longer one (「22」 is not the end of 「p.2」 and the next row's 2)
+    before = r"(?<![0-9A-Za-z.])" if chars[0].isascii() and chars[0].isalnum() else ""
+    after = r"(?![0-9A-Za-z])" if chars[-1].isascii() and chars[-1].isalnum() else ""
+    pattern = re.compile(before + body + after)
     allowed = allowed_breaks(plain(text))
     found, problems = 0, []
     for region in regions:
@@ -204,7 +212,7 @@ def test_table_cells_print_unbroken(strategy: Strategy, pages: list[list[str]], 
     table = all_tables[index]
     at = table_pages(table, pages)
     assert at, f"{table_id(table)}: header row not printed whole on one line"
-    regions = table_region(table, pages)
+    regions = table_region(header_line(table), pages)
     problems = [
         p
         for row in [*table.head, *table.rows]
@@ -213,6 +221,50 @@ def test_table_cells_print_unbroken(strategy: Strategy, pages: list[list[str]], 
         for p in unbroken_problems(t, regions)
     ]
     assert problems == [], f"{table_id(table)}: {problems}"
+
+
+def framework_tables(strategy: Strategy) -> dict[str, tuple[list[str], list[str]]]:
+    """The document's other tables (their own templates): (header words that print on one line, every text of
+    their cells), by block type."""
+    from macros.model import RemarksBlock, SolutionsBlock, ViewpointIssuesBlock
+
+    viewpoints = strategy.framework.viewpoints
+    out = {}
+    for block in strategy.blocks(RemarksBlock):
+        texts = [*block.columns]
+        for r in block.items:
+            texts += [str(r.number), r.text, r.page, *([r.response] if r.response else [])]
+            texts += [p.text for p in strategy.points_naming(r.id)]
+        out["remarks"] = (words(plain(" ".join(block.columns[:2]))), texts)
+    for block in strategy.blocks(ViewpointIssuesBlock):
+        texts = [*block.columns]
+        for v in viewpoints:
+            texts += [
+                v.name,
+                *(c.name for c in v.categories),
+                *(i.text for c in v.categories for i in c.issues),
+            ]
+        out["viewpoint_issues"] = (words(plain(" ".join(block.columns))), texts)
+    for block in strategy.blocks(SolutionsBlock):
+        texts = [*block.columns]
+        for v in viewpoints:
+            texts += [
+                v.name,
+                *(g.title for g in strategy.guidelines_of(v.id)),
+                *(s.text for s in v.solutions),
+            ]
+        out["solutions"] = (words(plain(" ".join(block.columns))), texts)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["remarks", "viewpoint_issues", "solutions"])
+def test_framework_table_cells_print_unbroken(strategy: Strategy, pages: list[list[str]], kind: str) -> None:
+    """The remarks, the viewpoints' issues and the solutions are tables too: no word broken inside itself."""
+    head, texts = framework_tables(strategy)[kind]
+    regions = table_region(head, pages)
+    assert regions, f"{kind}: header row not printed whole on one line"
+    problems = [p for t in texts for p in unbroken_problems(t, regions)]
+    assert problems == [], f"{kind}: {problems}"
 
 
 def test_iwate_table_fits_one_page(strategy: Strategy, pages: list[list[str]]) -> None:
@@ -454,3 +506,37 @@ def test_diff_names_a_change_inside_a_nested_list(tmp_path: Path) -> None:
     report, _status = compare_files(DATA, changed)
     row = next(line for line in report.splitlines() if "目指すべき盛岡の姿" in line)
     assert "内容 2 › items 2" in row, row
+
+
+# --- where a cell may break (macros/words.py) ----------------------------------------------------------------
+
+
+def test_cell_words_keep_the_text_and_break_only_between_words(strategy: Strategy) -> None:
+    """The runs of every table cell join to the cell's text; a label breaks only at the source's separators."""
+    from macros.render import cell_text
+    from macros.words import words as runs
+
+    texts = [
+        t
+        for table in tables(strategy)
+        for row in [*table.head, *table.rows]
+        for c in row
+        for t in cell_texts(c)
+    ]
+    texts += [t for _, cell in framework_tables(strategy).values() for t in cell]
+    for text in texts:
+        assert "".join(runs(text)) == text
+        shown = BeautifulSoup(str(cell_text(text)), "html.parser")
+        assert shown.get_text("") == text.replace("**", "")
+    assert runs("市民・企業ヒアリング") == ["市民・", "企業ヒアリング"]
+    assert runs("2019~2028 いわて県民計画") == ["2019~2028 ", "いわて県民計画"]
+    assert runs("次年度以降にデジ田交付金へ申請する事業企画を立案") == [
+        "次年度",
+        "以降に",
+        "デジ田",
+        "交付金へ",
+        "申請する",
+        "事業",
+        "企画を",
+        "立案",
+    ]
