@@ -540,3 +540,48 @@ def test_cell_words_keep_the_text_and_break_only_between_words(strategy: Strateg
         "企画を",
         "立案",
     ]
+
+
+@pytest.fixture(scope="module")
+def pdf_lines(built: Path) -> list[tuple[int, float, str]]:
+    """Every printed line of the PDF in reading order: (page, x of its first word but a bullet from the page's
+    left text edge, its text without spaces, NFKC), from `pdftotext -bbox-layout`."""
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(built / "pdf" / "strategy.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    soup = BeautifulSoup(xhtml, "html.parser")
+    out = []
+    for number, page in enumerate(soup.find_all("page")):
+        lines = []
+        for line in page.find_all("line"):
+            found = [w for w in line.find_all("word") if w.get_text().strip() not in ("•", "◦", "▪", "✓", "")]
+            if found:
+                text = unicodedata.normalize("NFKC", "".join(w.get_text() for w in found)).replace(" ", "")
+                lines.append((number, float(found[0]["xmin"]), text))
+        # x from the page's left text edge (left and right pages have their own margins)
+        left = min((x for _, x, _ in lines), default=0.0)
+        out += [(n, x - left, text) for n, x, text in lines]
+    return out
+
+
+@pytest.mark.parametrize("index", range(len(nested_ids())), ids=nested_ids())
+def test_nested_list_is_indented_in_the_pdf(
+    strategy: Strategy, pdf_lines: list[tuple[int, float, str]], index: int
+) -> None:
+    """On paper too, a nested list item's children print under it, indented from it (not at its level)."""
+    item = nested_items(strategy)[index]
+
+    def start(text: str) -> str:
+        return plain(text).replace(" ", "")[:8]
+
+    at = next(i for i, (_, _, text) in enumerate(pdf_lines) if text.startswith(start(item.text)))
+    parent_x = pdf_lines[at][1]
+    for child in child_texts(item):
+        at = next(i for i in range(at + 1, len(pdf_lines)) if pdf_lines[i][2].startswith(start(child)))
+        page, x, _ = pdf_lines[at]
+        assert x > parent_x + 6, (
+            f"「{child}」 (p. {page + 1}) at x={x:.1f}, its parent 「{item.text}」 at x={parent_x:.1f}"
+        )
