@@ -47,6 +47,13 @@ def test_every_page_prints_without_web_chrome(
                        return [s.color, getComputedStyle(document.body).backgroundColor] }"""
         )
         assert colours == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"], (path, colours)
+        # Links read as text on paper, as the city's document prints them: no underline, black.
+        underlined = page.evaluate(
+            """() => [...document.querySelectorAll("article a")]
+                 .filter(a => a.innerText.trim() && getComputedStyle(a).textDecorationLine !== "none")
+                 .map(a => a.innerText.trim().slice(0, 20))"""
+        )
+        assert underlined == [], (path, underlined[:5])
         # The article uses the page's width: nothing cut off on the right.
         overflow = page.evaluate("() => document.querySelector('article').scrollWidth - innerWidth")
         assert overflow <= 0, (path, overflow)

@@ -585,3 +585,60 @@ def test_nested_list_is_indented_in_the_pdf(
         assert x > parent_x + 6, (
             f"「{child}」 (p. {page + 1}) at x={x:.1f}, its parent 「{item.text}」 at x={parent_x:.1f}"
         )
+
+
+# --- links on paper ----------------------------------------------------------------------------------------
+
+
+def underlined_links(pdf: Path, work: Path) -> list[str]:
+    """Links of the PDF drawn with a line under them: each link annotation's box, on the page rendered at
+    100 dpi, with a row of dark pixels across it below its glyphs (where an underline is drawn)."""
+    from PIL import Image
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    found = []
+    for number, page in enumerate(reader.pages):
+        rects = []
+        for annot in page.get("/Annots") or []:
+            a = annot.get_object()
+            if a.get("/Subtype") == "/Link":
+                x0, y0, x1, y1 = (float(v) for v in a["/Rect"])
+                if abs(x1 - x0) >= 12:
+                    rects.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+        if not rects:
+            continue
+        prefix = work / f"p{number + 1}"
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "100",
+                "-gray",
+                "-png",
+                "-singlefile",
+                "-f",
+                str(number + 1),
+                "-l",
+                str(number + 1),
+                str(pdf),
+                str(prefix),
+            ],
+            check=True,
+        )
+        image = Image.open(f"{prefix}.png").convert("L")
+        scale, height = 100 / 72, float(page.mediabox.height)
+        for x0, y0, x1, y1 in set(rects):
+            left, right = round(x0 * scale) + 2, round(x1 * scale) - 2
+            top, bottom = round((height - y1) * scale), round((height - y0) * scale)
+            for row in range(top + round(0.7 * (bottom - top)), bottom):  # below the glyphs, where a line goes
+                dark = sum(image.getpixel((x, row)) < 140 for x in range(left, right))
+                if dark >= 0.9 * (right - left):
+                    found.append(f"p. {number + 1} at x={x0:.0f}, y={y0:.0f}")
+                    break
+    return found
+
+
+def test_print_shows_links_as_text(built: Path, tmp_path: Path) -> None:
+    """The city underlines no link: on paper, goal titles, guidelines and remark numbers read as plain text."""
+    assert underlined_links(built / "pdf" / "strategy.pdf", tmp_path) == []
