@@ -631,7 +631,9 @@ def underlined_links(pdf: Path, work: Path) -> list[str]:
         for x0, y0, x1, y1 in set(rects):
             left, right = round(x0 * scale) + 2, round(x1 * scale) - 2
             top, bottom = round((height - y1) * scale), round((height - y0) * scale)
-            for row in range(top + round(0.7 * (bottom - top)), bottom):  # below the glyphs, where a line goes
+            for row in range(
+                top + round(0.7 * (bottom - top)), bottom
+            ):  # below the glyphs, where a line goes
                 dark = sum(image.getpixel((x, row)) < 140 for x in range(left, right))
                 if dark >= 0.9 * (right - left):
                     found.append(f"p. {number + 1} at x={x0:.0f}, y={y0:.0f}")
@@ -642,3 +644,39 @@ def underlined_links(pdf: Path, work: Path) -> list[str]:
 def test_print_shows_links_as_text(built: Path, tmp_path: Path) -> None:
     """The city underlines no link: on paper, goal titles, guidelines and remark numbers read as plain text."""
     assert underlined_links(built / "pdf" / "strategy.pdf", tmp_path) == []
+
+
+def test_viewpoint_names_survive_any_page_break(
+    strategy: Strategy, built: Path, html: dict[str, BeautifulSoup]
+) -> None:
+    """The viewpoints' issues table: a page with a category's row has its viewpoint's name (the group cell),
+    wherever the table meets the end of a page (moved down the page in 12 mm steps, as above)."""
+    import weasyprint
+
+    css = [weasyprint.CSS(string=print_css(built))]
+    markup = next(
+        str(div) for soup in html.values() for div in soup.select("article div.sd-viewpoint-issues")
+    )
+    flat = {
+        v.name: [plain(c.name).replace(" ", "") for c in v.categories] for v in strategy.framework.viewpoints
+    }
+    lost = []
+    for offset in range(0, 240, 12):
+        page = (
+            '<html lang="ja"><head><meta charset="utf-8"></head><body>'
+            f'<article class="md-content__inner md-typeset"><div style="height: {offset}mm"></div>{markup}'
+            "</article></body></html>"
+        )
+        raw = subprocess.run(
+            ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
+            input=weasyprint.HTML(string=page).write_pdf(stylesheets=css),
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8")
+        for number, text in enumerate(raw.split("\f")):
+            joined = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+            for name, categories in flat.items():
+                shown = [c for c in categories if unicodedata.normalize("NFKC", c) in joined]
+                if shown and plain(name).replace(" ", "") not in joined:
+                    lost.append(f"at {offset} mm, page {number + 1}: {shown} without 「{name}」")
+    assert lost == [], lost
