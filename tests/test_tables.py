@@ -680,3 +680,42 @@ def test_viewpoint_names_survive_any_page_break(
                 if shown and plain(name).replace(" ", "") not in joined:
                     lost.append(f"at {offset} mm, page {number + 1}: {shown} without 「{name}」")
     assert lost == [], lost
+
+
+def test_chart_notes_stay_with_the_chart_note(built: Path, html: dict[str, BeautifulSoup]) -> None:
+    """「※ 複数回答可の設問」 follows the site's note on the chart it describes and prints on that note's page,
+    wherever the page ends (the two moved down the page in 3 mm steps, the PDF's stylesheets, WeasyPrint)."""
+    import weasyprint
+
+    notes = [
+        p
+        for soup in html.values()
+        for p in soup.select("article p.sd-note")
+        if norm(p.get_text()) == "※ 複数回答可の設問"
+    ]
+    assert len(notes) == 1
+    chart = notes[0].find_previous_sibling()
+    assert (
+        chart is not None
+        and chart.get("data-origin") == "site"
+        and "WSに参加して得られたもの" in chart.get_text()
+    )
+    css = [weasyprint.CSS(string=print_css(built))]
+    apart = []
+    for offset in range(200, 262, 3):
+        page = (
+            '<html lang="ja"><head><meta charset="utf-8"></head><body>'
+            f'<article class="md-content__inner md-typeset"><div style="height: {offset}mm"></div>{chart}{notes[0]}'
+            "</article></body></html>"
+        )
+        raw = subprocess.run(
+            ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
+            input=weasyprint.HTML(string=page).write_pdf(stylesheets=css),
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8")
+        for text in raw.split("\f"):
+            text = re.sub(r"\s+", "", text)
+            if "複数回答可の設問" in text and "掲載していません" not in text:
+                apart.append(offset)
+    assert apart == [], f"the note printed apart from the chart's note at {apart} mm"
