@@ -719,3 +719,45 @@ def test_chart_notes_stay_with_the_chart_note(built: Path, html: dict[str, Beaut
             if "複数回答可の設問" in text and "掲載していません" not in text:
                 apart.append(offset)
     assert apart == [], f"the note printed apart from the chart's note at {apart} mm"
+
+
+# --- emphasis on paper -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def font_runs(built: Path) -> tuple[str, str]:
+    """The PDF's text as two streams, from the fonts it is set in (pypdf): the bold text, and the regular text;
+    a run of the other weight is one "|" in each, so that a text found in a stream was set in that weight."""
+    from pypdf import PdfReader
+
+    chunks: list[tuple[bool, str]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text.strip() and font is not None:
+            chunks.append(("Bold" in str(font.get("/BaseFont", "")), unicodedata.normalize("NFKC", text)))
+
+    for page in PdfReader(built / "pdf" / "strategy.pdf").pages:
+        page.extract_text(visitor_text=visit)
+    streams = []
+    for weight in (True, False):
+        streams.append(re.sub(r"\s+", "", "".join(t if bold == weight else "|" for bold, t in chunks)))
+    return streams[0], streams[1]
+
+
+def test_emphasis_prints_as_the_source_marks_it(strategy: Strategy, font_runs: tuple[str, str]) -> None:
+    """The source's `**…**` emphasis prints bold, and only it: the words around it print regular."""
+    from tests.conftest import iter_texts
+
+    bold, regular = font_runs
+    emphasised = [t for t in iter_texts(strategy) if "**" in t]
+    assert len(emphasised) >= 10
+    problems = []
+    for text in emphasised:
+        parts = re.split(r"\*\*(.+?)\*\*", unicodedata.normalize("NFKC", text))
+        for i, part in enumerate(parts):
+            part = re.sub(r"\s+", "", part)
+            if i % 2 and part not in bold:
+                problems.append(f"not bold: 「{part}」")
+            if not i % 2 and len(part) >= 4 and part not in regular:
+                problems.append(f"not regular: 「{part}」")
+    assert problems == [], problems
