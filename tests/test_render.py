@@ -7,7 +7,8 @@ import pytest
 from macros.loader import load_text
 from macros.model import Strategy, parse
 from macros.pages import Links, all_pages, anchor_pages, relative_url, url_of
-from macros.render import inline, md_text, render_page, render_template
+from macros.render import cell_text, inline, md_text, render_page, render_template
+from macros.words import words
 from tests.conftest import DATA
 
 TEXT = DATA.read_text(encoding="utf-8")
@@ -18,6 +19,37 @@ def test_inline_escapes_and_keeps_source_emphasis():
     assert str(inline("a<b>&**強調**")) == "a&lt;b&gt;&amp;<strong>強調</strong>"
     assert "<script>" not in str(inline(EVIL))
     assert str(inline("**<i>x</i>**")) == "<strong>&lt;i&gt;x&lt;/i&gt;</strong>"
+
+
+def test_cell_text_breaks_only_between_words_and_keeps_the_text():
+    """A table cell's runs (macros/words.py) join to its text, whatever the text; a label breaks only at the
+    source's separators, prose between words, a number or Latin word never."""
+    from bs4 import BeautifulSoup
+
+    from tests.conftest import iter_texts
+
+    for text in [*iter_texts(parse(load_text(TEXT))), EVIL, "", " ", "a  b", "「」（）", "あ" * 3000]:
+        assert "".join(words(text)) == text
+        shown = BeautifulSoup(str(cell_text(text)), "html.parser").get_text("")
+        assert shown.split() == text.replace("**", "").split()  # the same text, as HTML shows its spaces
+    assert "<script>" not in str(cell_text(EVIL))
+    assert (
+        str(cell_text("a**強調**"))
+        == '<span class="sd-word">a</span><wbr><strong><span class="sd-word">強調</span></strong>'
+    )
+    assert words("市民・企業ヒアリング") == ["市民・", "企業ヒアリング"]
+    assert words("2019~2028 いわて県民計画") == ["2019~2028 ", "いわて県民計画"]
+    assert words("第1期アクションプランの推進") == ["第1期", "アクションプランの", "推進"]
+    assert words("次年度以降にデジ田交付金へ申請する事業企画を立案") == [
+        "次年度",
+        "以降に",
+        "デジ田",
+        "交付金へ",
+        "申請する",
+        "事業",
+        "企画を",
+        "立案",
+    ]
 
 
 def test_markdown_heading_text_is_literal():

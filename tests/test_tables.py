@@ -32,6 +32,8 @@ from pydantic import BaseModel
 from macros.model import FieldsBlock, NestedItem, SpanCell, Strategy, TableBlock
 from tests.conftest import DATA, ROOT, build_site, read_pages
 
+pytestmark = [pytest.mark.pdf, pytest.mark.slow]  # one PDF build and WeasyPrint renders: about two minutes
+
 SHORT = 7  # a piece of a cell up to this many characters is a word that fits a line of any column here
 
 
@@ -506,40 +508,6 @@ def test_diff_names_a_change_inside_a_nested_list(tmp_path: Path) -> None:
     report, _status = compare_files(DATA, changed)
     row = next(line for line in report.splitlines() if "目指すべき盛岡の姿" in line)
     assert "内容 2 › items 2" in row, row
-
-
-# --- where a cell may break (macros/words.py) ----------------------------------------------------------------
-
-
-def test_cell_words_keep_the_text_and_break_only_between_words(strategy: Strategy) -> None:
-    """The runs of every table cell join to the cell's text; a label breaks only at the source's separators."""
-    from macros.render import cell_text
-    from macros.words import words as runs
-
-    texts = [
-        t
-        for table in tables(strategy)
-        for row in [*table.head, *table.rows]
-        for c in row
-        for t in cell_texts(c)
-    ]
-    texts += [t for _, cell in framework_tables(strategy).values() for t in cell]
-    for text in texts:
-        assert "".join(runs(text)) == text
-        shown = BeautifulSoup(str(cell_text(text)), "html.parser")
-        assert shown.get_text("") == text.replace("**", "")
-    assert runs("市民・企業ヒアリング") == ["市民・", "企業ヒアリング"]
-    assert runs("2019~2028 いわて県民計画") == ["2019~2028 ", "いわて県民計画"]
-    assert runs("次年度以降にデジ田交付金へ申請する事業企画を立案") == [
-        "次年度",
-        "以降に",
-        "デジ田",
-        "交付金へ",
-        "申請する",
-        "事業",
-        "企画を",
-        "立案",
-    ]
 
 
 @pytest.fixture(scope="module")
