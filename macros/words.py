@@ -5,9 +5,10 @@ so a narrow column printed 「市民・企業ヒアリ／ング」 and 「デ／
 line may not break (each printed as `<span class="sd-word">`, `white-space: nowrap` in strategy.css and
 print.css); a line breaks only between runs:
 
-- the source's own separators first: spaces, 「、」「。」「・」「/」 end a run, an opening bracket starts one;
-- a piece between separators of up to SHORT characters (a label: 「企業ヒアリング」, 「第1期アクションプラン」 is
-  longer) is one run;
+- the source's own separators first: spaces, 「、」「。」「・」「/」 and closing brackets end a run, an opening
+  bracket starts one;
+- a piece between separators of up to SHORT characters, punctuation not counted (a label: 「企業ヒアリング」;
+  「第1期アクションプラン」 is longer), is one run;
 - a longer piece (a phrase of prose) is cut into words with SudachiPy (mode C, the longest units), each content
   word carrying its particles, auxiliaries, suffixes and closing punctuation (「交付金へ」, 「デジ田」, 「みられた」),
   and a number or Latin word with its neighbours in one token (「2019~2028」, 「第1期」, 「3点」).
@@ -25,7 +26,10 @@ SHORT = 8
 _ATOMIC = re.compile(r"[0-9A-Za-z]+(?:[~〜.,:\-][0-9A-Za-z]+)*")
 _DIGITS = re.compile(r"[0-9]+")
 OPENING = set("(（「『【［[〔〈《“‘")
-_SEPARATOR = set("、。・/／,，")
+CLOSING = set(")）」』】］]〕〉》”’")
+_SEPARATOR = set("、。・/／,，") | CLOSING
+_PUNCTUATION = OPENING | _SEPARATOR
+_PARTICLE = re.compile(r"[ぁ-ん]{1,2}")
 _ATTACHED = {"助詞", "助動詞", "接尾辞"}
 
 
@@ -100,9 +104,12 @@ def words(text: str) -> list[str]:
     """The runs of `text` that a line may not break, in order; "".join(words(text)) == text."""
     runs: list[str] = []
     for piece in _pieces(text):
-        core = piece.strip()
+        core = [c for c in piece if not c.isspace() and c not in _PUNCTUATION]
         if len(core) <= SHORT:
             runs.append(piece)
         else:
-            runs.extend(_phrase_runs(piece))
+            phrase = _phrase_runs(piece)
+            if runs and runs[-1][-1:] in CLOSING and _PARTICLE.fullmatch(phrase[0]):
+                runs[-1] += phrase.pop(0)  # 「予算措置」の: a particle stays with the bracket it follows
+            runs.extend(phrase)
     return runs

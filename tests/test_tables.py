@@ -34,7 +34,7 @@ from tests.conftest import DATA, ROOT, build_site, read_pages
 
 pytestmark = [pytest.mark.pdf, pytest.mark.slow]  # one PDF build and WeasyPrint renders: about two minutes
 
-SHORT = 7  # a piece of a cell up to this many characters is a word that fits a line of any column here
+SHORT = 8  # a piece of a cell up to this many characters is a label that fits a line of any column here
 
 
 def norm(text: str) -> str:
