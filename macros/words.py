@@ -56,10 +56,10 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             kind = "open" if surface in OPENING else "close"
         elif pos[0] in _ATTACHED or (pos[0] == "動詞" and pos[1] == "非自立可能" and out):
             kind = "attached"  # particles, auxiliaries, suffixes, する・いる after their word
-        elif pos[0] == "接頭辞":
-            kind = "prefix"
         elif out and _DIGITS.fullmatch(out[-1][0]) and len(surface) == 1:
             kind = "attached"  # a counter after a number: 3点, 10月
+        elif pos[0] == "接頭辞" or (pos[0] == "名詞" and len(surface) == 1 and not surface.isdigit()):
+            kind = "prefix"  # prefixes, and one-character nouns, stay with the next word: 見守り, 他自治体
         else:
             kind = "word"
         out.append((surface, kind))

@@ -143,7 +143,8 @@ def allowed_breaks(text: str) -> set[int]:
 
     Between the source's pieces (at its separators and spaces) always; inside a piece of up to SHORT characters
     (a label, a name: 「企業ヒアリング」) never; inside a longer piece (prose that must wrap in a column) only
-    between two words (SudachiPy mode C, its longest units), never inside a number or a Latin word.
+    between two words (SudachiPy mode C, its longest units; a one-character noun belongs to the word after it),
+    never inside a number or a Latin word.
     """
     allowed: set[int] = set()
     pieces: list[tuple[int, str]] = []  # (position of the piece's first char, the piece)
@@ -166,10 +167,16 @@ def allowed_breaks(text: str) -> set[int]:
     for start, piece in pieces:
         if len(piece) <= SHORT:
             continue
-        at = start
+        at, before = start, ""
         for morpheme in _tokenizer().tokenize(piece):
-            at += len(morpheme.surface())
-            allowed.add(at - 1)
+            surface = morpheme.surface()
+            at += len(surface)
+            # 「見／守り」: a one-character noun is a part of the word after it (a counter, 「3点」, of the number)
+            if not (
+                len(surface) == 1 and morpheme.part_of_speech()[0] == "名詞" and not before[-1:].isdigit()
+            ):
+                allowed.add(at - 1)
+            before = surface
         for m in re.finditer(r"[0-9A-Za-z]+", piece):
             allowed -= set(range(start + m.start(), start + m.end() - 1))
     allowed.discard(pos - 1)
