@@ -30,7 +30,7 @@ from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel
 
 from macros.model import FieldsBlock, NestedItem, SpanCell, Strategy, TableBlock
-from tests.conftest import DATA, ROOT, build_site, read_pages
+from tests.conftest import DATA, ROOT, build_site, read_pages, site_pages
 
 pytestmark = [pytest.mark.pdf, pytest.mark.slow]  # one PDF build and WeasyPrint renders: about two minutes
 
@@ -736,3 +736,32 @@ def test_emphasis_prints_as_the_source_marks_it(strategy: Strategy, font_runs: t
             if not i % 2 and len(part) >= 4 and part not in regular:
                 problems.append(f"not regular: 「{part}」")
     assert problems == [], problems
+
+
+# --- on screen ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_cell_words_stay_whole_on_screen(built: Path) -> None:
+    """In Chromium, at a desktop's and a phone's width, every word of every table cell (a .sd-word run) is on
+    one line: a cell wraps between words (the phone's cards and the scrolling grids alike)."""
+    from tests.conftest import chromium, serve
+
+    paths = [
+        p for p in site_pages(built) if 'class="sd-word"' in (built / p / "index.html").read_text("utf-8")
+    ]
+    assert len(paths) >= 6
+    broken = []
+    with serve(built) as url, chromium() as browser:
+        for width in (1280, 375):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            for path in paths:
+                page.goto(url + path)
+                found = page.evaluate(
+                    """() => [...document.querySelectorAll("article .sd-table .sd-word")]
+                         .filter(w => new Set([...w.getClientRects()].map(r => Math.round(r.top))).size > 1)
+                         .map(w => w.textContent)"""
+                )
+                broken += [f"{width} px, {path}: 「{w}」" for w in found]
+            page.close()
+    assert broken == [], broken
