@@ -76,12 +76,15 @@ def page_title(page: ArchivePage) -> str:
     return html.escape(text, quote=True).replace("{", "&#123;").replace("}", "&#125;")
 
 
-def page_content(page: ArchivePage) -> str:
-    """The Markdown source of a generated page: its title, kept out of search, and only a macro call."""
-    front = (
-        f"---\ntitle: {json.dumps(page_title(page), ensure_ascii=False)}\nsearch:\n  exclude: true\n---\n\n"
-    )
-    return front + MACRO_CALL
+def page_content(page: ArchivePage, cached_template: str | None = None) -> str:
+    """The Markdown source of a generated page: its title, kept out of search, and only a macro call.
+
+    With `cached_template` (hooks/editions.py has this page's HTML from an earlier build with the same inputs),
+    the page renders nothing: no macro call, that theme template, and `sd_cached` for the other hooks."""
+    front = f"---\ntitle: {json.dumps(page_title(page), ensure_ascii=False)}\nsearch:\n  exclude: true\n"
+    if cached_template is not None:
+        return front + f"template: {json.dumps(cached_template)}\nsd_cached: true\n---\n"
+    return front + "---\n\n" + MACRO_CALL
 
 
 @functools.lru_cache(maxsize=64)
