@@ -57,7 +57,15 @@ def _variables(config: MkDocsConfig) -> dict[str, Any]:
 
 
 # What draws every generated page besides its editions and the current text (see the module's docstring).
-CODE = ("mkdocs.yml", "mkdocs-pdf.yml", "macros", "hooks", "docs", "data/publication.yaml", "data/furigana.yaml")
+CODE = (
+    "mkdocs.yml",
+    "mkdocs-pdf.yml",
+    "macros",
+    "hooks",
+    "docs",
+    "data/publication.yaml",
+    "data/furigana.yaml",
+)
 FONTS = ("/usr/share/fonts/truetype/bizud-gothic", "/usr/share/fonts/truetype/morisawa")
 CACHED_TEMPLATE = "sd-edition-cached.html"  # the placeholder theme template of a page served from the cache
 # This build's generated pages: src -> cache entry, found (hits) or to fill (misses); misses' files by src.
@@ -228,7 +236,10 @@ def _code_digest(config: MkDocsConfig) -> str:
     digest = _files_digest(root, (*CODE, Path(config.config_file_path).name))
     packages = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
     fonts = sorted(
-        f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for d in FONTS for p in Path(d).glob("*") if p.is_file()
+        f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for d in FONTS
+        for p in Path(d).glob("*")
+        if p.is_file()
     )
     settings = {
         "python": platform.python_version(),
