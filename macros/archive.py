@@ -135,7 +135,11 @@ def render(
 ) -> str:
     """The Markdown of a generated page. `files` are the edition's published files (label -> site path)."""
     edition = page.edition
-    links = Links(page.src, edition_anchors(edition) if page.kind != "comparison" else current_anchors)
+    links = (
+        Links(page.src, current_anchors)
+        if page.kind == "comparison"
+        else Links(page.src, edition_anchors(edition), latest=current_anchors)
+    )
     banner = ENV.get_template("editions/banner.html.j2").render(
         e=edition,
         label=edition_label(edition),

@@ -3,8 +3,12 @@ from the real data, built with its PDFs and read back (archive pages, banner, �
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import filecmp
 import hashlib
+import logging
+import os
 import re
 import subprocess
 import sys
@@ -140,12 +144,10 @@ def test_a_changed_frozen_file_or_a_bad_registry_stops_with_the_line(tmp_path: P
 # --- a second edition, built and read back ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def second(tmp_path_factory) -> tuple[Path, Path]:
-    """A project with a second edition frozen from the real data (changed sentence, added remark, removed
-    guideline), built with the council PDF; returns (project, site)."""
-    base = tmp_path_factory.mktemp("editions")
-    project = copy_project(base / "project")
+def with_second_edition(project: Path) -> Path:
+    """A copy of the project whose data has a second edition frozen from the real data (changed sentence, added
+    remark, removed guideline)."""
+    copy_project(project)
     (project / "data" / "strategy.yaml").write_text(revised(), encoding="utf-8")
     made = run_edition(
         project,
@@ -159,14 +161,32 @@ def second(tmp_path_factory) -> tuple[Path, Path]:
         SUMMARY,
     )
     assert made.returncode == 0, made.stderr
-    import os
+    return project
 
-    os.environ["EDITIONS_CACHE"] = str(base / "cache")
-    try:
+
+@pytest.fixture(scope="module")
+def second(tmp_path_factory) -> tuple[Path, Path]:
+    """A project with a second edition (`with_second_edition`), built with the council PDF; (project, site)."""
+    base = tmp_path_factory.mktemp("editions")
+    project = with_second_edition(base / "project")
+    with cache_at(base / "cache"):
         site = build_site(project, base / "site", pdf=True)
-    finally:
-        os.environ.pop("EDITIONS_CACHE")
     return project, site
+
+
+@contextlib.contextmanager
+def cache_at(folder: Path, **env: str):
+    """EDITIONS_CACHE (and any other variable given) set for an in-process build."""
+    saved = {k: os.environ.get(k) for k in ("EDITIONS_CACHE", *env)}
+    os.environ.update({"EDITIONS_CACHE": str(folder), **env})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def pdf_text(path: Path) -> str:
@@ -176,6 +196,7 @@ def pdf_text(path: Path) -> str:
     return re.sub(r"\s+", "", raw)
 
 
+@pytest.mark.pdf  # the `second` fixture builds the PDFs
 def test_the_freezing_command_recorded_the_second_edition(second):
     project, _ = second
     frozen = project / ed.EDITIONS_DIR / f"{SECOND}.yaml"
@@ -187,6 +208,7 @@ def test_the_freezing_command_recorded_the_second_edition(second):
     )
 
 
+@pytest.mark.pdf  # the `second` fixture builds the PDFs
 def test_the_past_edition_has_its_pages_with_a_banner_to_the_latest(second):
     _, site = second
     pages = read_pages(site)
@@ -212,6 +234,7 @@ def test_the_past_edition_has_its_pages_with_a_banner_to_the_latest(second):
     assert "editions/2022-12-01/" not in index and "guidelines/viewpoint-guidelines/" in index
 
 
+@pytest.mark.pdf  # the `second` fixture builds the PDFs
 def test_both_pdfs(second):
     _, site = second
     current, past = site / "pdf" / "strategy.pdf", site / "editions" / "2022-12-01" / "strategy.pdf"
@@ -232,6 +255,7 @@ def test_both_pdfs(second):
         assert "BIZ-UDPGothic" in fonts and " no " not in "".join(r[-20:] for r in fonts.splitlines()[2:])
 
 
+@pytest.mark.pdf  # the `second` fixture builds the PDFs
 def test_the_comparison_as_page_markdown_and_pdf(second):
     _, site = second
     folder = site / "editions" / SECOND
@@ -255,6 +279,7 @@ def test_the_comparison_as_page_markdown_and_pdf(second):
     assert "BIZ-UDPGothic" in fonts.stdout
 
 
+@pytest.mark.pdf  # the `second` fixture builds the PDFs
 def test_per_item_history_links_to_the_rows(second):
     _, site = second
     pages = read_pages(site)
@@ -271,6 +296,7 @@ def test_per_item_history_links_to_the_rows(second):
     assert not pages["guidelines/viewpoint-guidelines/index.html"].select_one("#life-2 .sd-history")
 
 
+@pytest.mark.pdf  # the `second` fixture builds the PDFs
 def test_the_revisions_page_lists_the_editions_with_their_summary_and_tables(second):
     _, site = second
     page = read_pages(site)["about/revisions/index.html"]
@@ -293,3 +319,121 @@ def test_one_edition_shows_only_the_current_text(site: Path):
     items = read_pages(site)["about/revisions/index.html"].select("li.sd-edition")
     assert len(items) == 1 and "2022年12月1日・案" in items[0].get_text()
     assert (site / "editions" / "2022-12-01" / "data" / "strategy.json").exists()
+
+
+@pytest.mark.pdf  # the `second` fixture builds the PDFs
+def test_each_item_of_a_past_edition_leads_to_the_same_item_in_the_latest(second):
+    _, site = second
+    pages = read_pages(site)
+    past = pages["editions/2022-12-01/guidelines/viewpoint-guidelines/index.html"]
+    here = site / "editions/2022-12-01/guidelines/viewpoint-guidelines"
+    kept = past.select_one("#life-1 .sd-edition-item")
+    assert kept["data-origin"] == "site"
+    path, anchor = kept.select_one("a.sd-edition-item-latest")["href"].split("#")
+    assert (
+        anchor == "life-1"
+        and (here / path / "index.html").resolve()
+        == (site / "guidelines/viewpoint-guidelines/index.html").resolve()
+    )
+    assert pages["guidelines/viewpoint-guidelines/index.html"].find(id="life-1")
+    # The removed guideline says so, in the site's words, and links nowhere.
+    gone = past.select_one("#town-3 .sd-edition-item")
+    assert gone["data-origin"] == "site" and "この項目は最新の版にはありません" in gone.get_text()
+    assert not gone.select("a")
+    # Every goal, guideline, solution and remark of the past edition carries one; the current text none.
+    ids = [e["id"] for e in past.select("article [id]") if re.match(r"^(goal-|life-|town-|work-)", e["id"])]
+    assert ids and all(past.find(id=i).select(".sd-edition-item") for i in ids)
+    remarks = pages["editions/2022-12-01/revision/remarks/index.html"]
+    assert remarks.select_one("#remark-27 .sd-edition-item a.sd-edition-item-latest")
+    assert not any(
+        soup.select(".sd-edition-item") for name, soup in pages.items() if not name.startswith("editions/")
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.pdf  # the `second` fixture builds the PDFs
+def test_the_banner_follows_the_item_in_the_address(second, browser):
+    _, site = second
+    page = browser.new_page()
+    try:
+        url = (site / "editions/2022-12-01/guidelines/viewpoint-guidelines/index.html").as_uri()
+        page.goto(url + "#life-1")
+        latest = page.locator("a.sd-edition-latest")
+        assert latest.get_attribute("href") == "../../../../guidelines/viewpoint-guidelines/#life-1"
+        page.evaluate("location.hash = 'town-3'")  # not in the latest: back to the page
+        page.wait_for_function("!document.querySelector('a.sd-edition-latest').href.includes('#')")
+        assert latest.get_attribute("href") == "../../../../guidelines/viewpoint-guidelines/"
+        page.evaluate("location.hash = 'work-1'")
+        page.wait_for_function("document.querySelector('a.sd-edition-latest').href.endsWith('#work-1')")
+    finally:
+        page.close()
+
+
+# --- build cost: the cache of generated pages -----------------------------------------------------------------
+
+
+def build_logged(project: Path, site: Path, caplog) -> str:
+    """Build the site (no PDF) and return what hooks/editions.py said about its cache."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="mkdocs.hooks.editions"):
+        build_site(project, site)
+    return " ".join(r.getMessage() for r in caplog.records if r.name == "mkdocs.hooks.editions")
+
+
+def same_tree(a: Path, b: Path) -> list[str]:
+    """The files that differ (or exist on one side only) between two built sites."""
+    names = {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()}
+    names |= {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file()}
+    return sorted(
+        n
+        for n in names
+        if not ((a / n).is_file() and (b / n).is_file() and filecmp.cmp(a / n, b / n, shallow=False))
+    )
+
+
+@pytest.mark.slow
+def test_a_warm_build_is_the_cold_build_byte_for_byte_and_never_stale(tmp_path: Path, caplog):
+    project = with_second_edition(tmp_path / "project")
+    cache = tmp_path / "cache"
+    # With an address, so that the sitemap lists every page (the archive pages too).
+    with cache_at(cache, SITE_URL="https://example.org/strategy/", SOURCE_DATE_EPOCH="1669852800"):
+        cold = build_logged(project, tmp_path / "cold", caplog)
+        assert re.search(r"0 ページをキャッシュから、(\d+) ページを新しく作ります", cold)
+        stored = sorted(p.name for p in (cache / "pages").iterdir())
+        warm = build_logged(project, tmp_path / "warm", caplog)
+        made = int(re.search(r"(\d+) ページを新しく作ります", cold)[1])
+        assert f"{made} ページをキャッシュから、0 ページを新しく作ります" in warm
+        assert sorted(p.name for p in (cache / "pages").iterdir()) == stored
+        assert same_tree(tmp_path / "cold", tmp_path / "warm") == []
+        sitemap = (tmp_path / "warm" / "sitemap.xml").read_text(encoding="utf-8")
+        assert "https://example.org/strategy/editions/2022-12-01/guidelines/viewpoint-guidelines/" in sitemap
+        assert "editions/2022-12-01/" not in (tmp_path / "warm/search/search_index.json").read_text(
+            encoding="utf-8"
+        )
+
+        # A changed theme template (the build runs in this process, whose macros package is the repository's:
+        # the copy's docs/overrides/ is what it reads): every generated page is made again.
+        footer = project / "docs/overrides/partials/copyright.html"
+        footer.write_text(
+            footer.read_text(encoding="utf-8").replace("改訂履歴</a>）", "改訂履歴</a>・変更）"),
+            encoding="utf-8",
+        )
+        changed = build_logged(project, tmp_path / "changed", caplog)
+        assert f"0 ページをキャッシュから、{made} ページを新しく作ります" in changed
+        page = tmp_path / "changed/editions/2022-12-01/index.html"
+        assert "改訂履歴</a>・変更）" in page.read_text(encoding="utf-8")
+
+        # A sentence of the current text: the past edition's pages come from the cache, and equal a cold build.
+        data = project / "data" / "strategy.yaml"
+        data.write_text(
+            data.read_text(encoding="utf-8").replace("確実に解消する", "着実に解消する", 1), encoding="utf-8"
+        )
+        edited = build_logged(project, tmp_path / "edited", caplog)
+        # The root now shows unpublished text, so the second edition gets pages of its own (made now); the first
+        # edition's pages and the 新旧対照表 do not show the current text and come from the cache.
+        assert re.search(rf"{made} ページをキャッシュから、[1-9]\d* ページを新しく作ります", edited), edited
+    with cache_at(
+        tmp_path / "empty", SITE_URL="https://example.org/strategy/", SOURCE_DATE_EPOCH="1669852800"
+    ):
+        build_logged(project, tmp_path / "edited-cold", caplog)
+    assert same_tree(tmp_path / "edited", tmp_path / "edited-cold") == []
