@@ -172,8 +172,10 @@ def test_comparison_step_writes_the_table_for_the_summary_and_the_artifact(tmp_p
     table = (artifact / "comparison.md").read_text(encoding="utf-8")
     assert table == summary
     assert table.startswith("## 新旧対照表（比較元: main）")
-    row = next(line for line in table.splitlines() if new in line and line.startswith("|"))
-    assert old in row.replace(new, "")  # the old and the new wording side by side in one row
+    # The council's 新旧対照表: 改正後 on the left, 改正前 on the right, the added words marked.
+    assert "| 改正後 | 改正前 |" in table
+    row = next(line for line in table.splitlines() if "<ins>だれにも</ins>やさしい" in line)
+    assert row.split(" | ")[-1].rstrip(" |").endswith(old) and "<ins>" not in row.split(" | ")[-1]
     assert "HACKED" not in table
     assert (artifact / "pr-number").read_text() == "42\n"
 
