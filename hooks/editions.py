@@ -176,6 +176,9 @@ def _write_edition_files(config: MkDocsConfig) -> None:
         if pdf and edition in site.archived:
             key = _key("edition", edition.entry.sha256, fingerprint)
             _cached(cache, key, folder / "strategy.pdf", lambda e=edition: _edition_pdf(root, e))
+        elif pdf and (out / _current_pdf(config)).exists():  # the current edition's PDF at its address too
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / _current_pdf(config), folder / "strategy.pdf")
 
 
 @event_priority(-120)  # after every hook that writes a page's files (hooks/pdf.py -100, _write_edition_files)
@@ -204,6 +207,11 @@ on_post_build = CombinedEvent(_drop_history_from_pdf, _write_edition_files, _cac
 def _pdf_enabled(config: MkDocsConfig) -> bool:
     plugin = config.plugins.get("to-pdf")
     return plugin is not None and bool(getattr(plugin, "enabled", False))
+
+
+def _current_pdf(config: MkDocsConfig) -> str:
+    """The council PDF of the current text, below the site (mkdocs-pdf.yml's output_path)."""
+    return str(config.plugins["to-pdf"].config["output_path"])
 
 
 def _cache_dir(config: MkDocsConfig) -> Path:

@@ -78,14 +78,15 @@ def test_every_frozen_edition_validates_and_renders_with_todays_model(entry):
         assert markdown.startswith("# ")
 
 
-def test_a_migration_brings_an_old_edition_to_the_current_model(tmp_path: Path, monkeypatch):
-    """Simulate a model change: data frozen under model 1 says `state:`; the model (version 2) wants `status:`."""
-    old = (
-        (ROOT / "data" / "strategy.yaml")
-        .read_text(encoding="utf-8")
-        .replace("  status: 案", "  state: 案", 1)
-    )
-    path = tmp_path / "2022-12-01.yaml"
+@pytest.mark.parametrize("entry", REGISTRY["editions"], ids=lambda e: str(e["date"]))
+def test_a_migration_brings_an_old_edition_to_the_current_model(entry, tmp_path: Path, monkeypatch):
+    """Simulate a model change on every frozen edition: its data, as if frozen under model 1, says `state:`; the
+    model (version 2) wants `status:`."""
+    frozen = ROOT / ed.EDITIONS_DIR / f"{entry['date'].isoformat()}.yaml"
+    text = frozen.read_text(encoding="utf-8")
+    expected = ed.load_any(frozen).meta.status
+    old = text.replace("  status: ", "  state: ", 1)
+    path = tmp_path / frozen.name
     path.write_text(old, encoding="utf-8")
     monkeypatch.setattr(migrations, "MODEL_VERSION", 2)
     monkeypatch.setattr(migrations, "MIGRATIONS", {})
@@ -99,8 +100,8 @@ def test_a_migration_brings_an_old_edition_to_the_current_model(tmp_path: Path, 
 
     monkeypatch.setattr(migrations, "MIGRATIONS", {1: rename_state})
     ed._load_frozen.cache_clear()
-    assert ed._load_frozen(str(path), "b", 1).meta.status == "案"
-    assert "state: 案" in path.read_text(encoding="utf-8")  # the frozen file itself is never changed
+    assert ed._load_frozen(str(path), "b", 1).meta.status == expected
+    assert "  state: " in path.read_text(encoding="utf-8")  # the frozen file itself is never changed
     ed._load_frozen.cache_clear()
 
 
@@ -238,6 +239,8 @@ def test_the_past_edition_has_its_pages_with_a_banner_to_the_latest(second):
 def test_both_pdfs(second):
     _, site = second
     current, past = site / "pdf" / "strategy.pdf", site / "editions" / "2022-12-01" / "strategy.pdf"
+    # The current edition's PDF is at its stable address too (it stays there when a newer edition comes).
+    assert (site / "editions" / SECOND / "strategy.pdf").read_bytes() == current.read_bytes()
     now, then = pdf_text(current), pdf_text(past)
     assert (
         NEW_SENTENCE in now and NEW_REMARK_TEXT in now and "市内外の多くの人がつながるまちを目指す" not in now
