@@ -451,3 +451,58 @@ def test_a_warm_build_is_the_cold_build_byte_for_byte_and_never_stale(tmp_path: 
     ):
         build_logged(project, tmp_path / "edited-cold", caplog)
     assert same_tree(tmp_path / "edited", tmp_path / "edited-cold") == []
+
+
+def test_goals_and_solutions_show_their_history_too(tmp_path: Path):
+    """Per-item history for every kind the issue names: a changed goal and a changed solution get 「この項目の
+    変更履歴」 on the page that shows them, linking to their rows (pure: rendered without MkDocs)."""
+    from macros import archive
+    from macros.loader import load_file
+    from macros.model import parse
+
+    text = (ROOT / "data" / "strategy.yaml").read_text(encoding="utf-8")
+    changed = text.replace(
+        "地域の市民・企業の誰もがデジタル恩恵を享受", "地域の市民・企業の誰もがデジタルの恩恵を享受", 1
+    )
+    changed = changed.replace("分野の事業を実施", "分野の事業から実施", 1)
+    assert changed.count("デジタルの恩恵を享受") == 1 and changed.count("分野の事業から実施") == 1
+    old_file, new_file = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old_file.write_text(text, encoding="utf-8")
+    new_file.write_text(changed, encoding="utf-8")
+    old, new = parse(load_file(old_file)), parse(load_file(new_file))
+    entry = ed.EditionEntry.model_validate
+    first = ed.Edition(
+        entry(
+            {
+                "date": datetime.date(2022, 12, 1),
+                "label": "一",
+                "status": "案",
+                "model": 1,
+                "sha256": "0" * 64,
+            }
+        ),
+        old_file,
+        old,
+    )
+    second = ed.Edition(
+        entry(
+            {
+                "date": datetime.date(2023, 3, 24),
+                "label": "二",
+                "status": "策定",
+                "model": 1,
+                "sha256": "1" * 64,
+            }
+        ),
+        new_file,
+        new,
+    )
+    changes = archive.history(ed.SiteEditions((first, second), new))
+    assert {"goal-life", "sol-life-priority"} <= set(changes)
+    where = anchor_pages(new)
+    for item_id in ("goal-life", "sol-life-priority"):
+        page = next(p for p in all_pages(new) if p.path == where[item_id])
+        soup = BeautifulSoup(render_page(new, page, Links(page.path, where, changes)), "html.parser")
+        history = soup.find(id=item_id).select_one(".sd-history")
+        assert history is not None and history["data-origin"] == "site", item_id
+        assert history.a["href"].endswith(f"editions/2023-03-24/comparison/#cmp-{item_id}")
