@@ -506,3 +506,29 @@ def test_goals_and_solutions_show_their_history_too(tmp_path: Path):
         history = soup.find(id=item_id).select_one(".sd-history")
         assert history is not None and history["data-origin"] == "site", item_id
         assert history.a["href"].endswith(f"editions/2023-03-24/comparison/#cmp-{item_id}")
+
+
+def test_frozen_models_are_kept_under_their_digest(tmp_path: Path, monkeypatch):
+    """Frozen editions are read and validated once per file and code (the editions cache), and a bad entry in
+    that cache is made again, never used."""
+    monkeypatch.setenv("EDITIONS_CACHE", str(tmp_path / "cache"))
+    first = ed.load_editions(ROOT)
+    kept = sorted((tmp_path / "cache" / "models").glob("*.pickle"))
+    assert len(kept) == len(REGISTRY["editions"]) == len(first)
+    load_frozen = ed._load_frozen
+
+    def unread(*args):
+        raise RuntimeError("read the YAML again")
+
+    monkeypatch.setattr(ed, "_load_frozen", unread)
+    assert [e.strategy for e in ed.load_editions(ROOT)] == [e.strategy for e in first]  # from the cache
+    for path in kept:
+        path.write_bytes(b"not a pickle")
+    with pytest.raises(RuntimeError, match="read the YAML again"):
+        ed.load_editions(ROOT)
+    monkeypatch.setattr(ed, "_load_frozen", load_frozen)
+    assert [e.strategy for e in ed.load_editions(ROOT)] == [e.strategy for e in first]
+    assert all(p.read_bytes() != b"not a pickle" for p in kept)  # made again
+    monkeypatch.setattr(ed, "_code_digest", lambda: "other code")
+    ed.load_editions(ROOT)
+    assert len(list((tmp_path / "cache" / "models").glob("*.pickle"))) == 2 * len(kept)
