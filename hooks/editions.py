@@ -70,7 +70,6 @@ FONTS = ("/usr/share/fonts/truetype/bizud-gothic", "/usr/share/fonts/truetype/mo
 CACHED_TEMPLATE = "sd-edition-cached.html"  # the placeholder theme template of a page served from the cache
 # This build's generated pages: src -> cache entry, found (hits) or to fill (misses); misses' files by src.
 _pages: dict[str, Any] = {"hits": {}, "misses": {}, "written": {}, "code": ""}
-STATS = {"hits": 0, "misses": 0}
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -96,7 +95,6 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             misses[src] = entry
             content = page_content(page)
         files.append(File.generated(config, src, content=content))
-    STATS.update(hits=len(hits), misses=len(misses))
     if pages:
         log.info("editions: %d ページをキャッシュから、%d ページを新しく作ります", len(hits), len(misses))
     return files
