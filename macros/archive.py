@@ -127,6 +127,16 @@ def latest_path(page: ArchivePage, current_anchors: dict[str, str]) -> str:
     return current_anchors.get(page.page.section.id, "index.md")
 
 
+def latest_targets(page: ArchivePage, current_anchors: dict[str, str]) -> str:
+    """For the banner's script, as JSON: every id anchored on this page of a past edition that the current text
+    still has (headings, items, points), and the link to it there."""
+    if page.kind != "document":
+        return "{}"
+    here = {i for i, path in edition_anchors(page.edition).items() if path == page.src}
+    targets = {i: relative_url(page.src, current_anchors[i], i) for i in sorted(here) if i in current_anchors}
+    return json.dumps(targets, ensure_ascii=False, separators=(",", ":"))
+
+
 def render(
     page: ArchivePage,
     site: SiteEditions,
@@ -144,6 +154,7 @@ def render(
         e=edition,
         label=edition_label(edition),
         latest=relative_url(page.src, latest_path(page, current_anchors)),
+        targets=latest_targets(page, current_anchors),
         revisions=relative_url(page.src, "about/revisions.md"),
         home=relative_url(page.src, edition_dir(edition.slug) + "index.md"),
         is_home=page.kind == "home",

@@ -7,6 +7,7 @@ import contextlib
 import datetime
 import filecmp
 import hashlib
+import json
 import logging
 import os
 import re
@@ -357,6 +358,13 @@ def test_each_item_of_a_past_edition_leads_to_the_same_item_in_the_latest(second
                     "id"
                 ]
     assert all(kinds.values()), kinds
+    # The banner's script gets the place in the latest text of every id of this page that is still there.
+    targets = json.loads(past.select_one("a.sd-edition-latest")["data-sd-latest"])
+    assert "life-1" in targets and "town-3" not in targets and len(targets) > 10
+    for item_id, href in targets.items():
+        path, anchor = href.split("#")
+        target = (here / path / "index.html").resolve()
+        assert anchor == item_id and pages[str(target.relative_to(site.resolve()))].find(id=anchor), item_id
     remarks = pages["editions/2022-12-01/revision/remarks/index.html"]
     assert remarks.select_one("#remark-27 .sd-edition-item a.sd-edition-item-latest")
     assert not any(
@@ -374,6 +382,15 @@ def test_the_banner_follows_the_item_in_the_address(second, browser):
         page.goto(url + "#life-1")
         latest = page.locator("a.sd-edition-latest")
         assert latest.get_attribute("href") == "../../../../guidelines/viewpoint-guidelines/#life-1"
+        # A heading too (not only the items that link to themselves).
+        targets = json.loads(latest.get_attribute("data-sd-latest"))
+        heading = next(
+            i for i in targets if page.locator(f"article h2[id='{i}'], article h3[id='{i}']").count()
+        )
+        page.evaluate(f"location.hash = {json.dumps(heading)}")
+        page.wait_for_function(
+            f"document.querySelector('a.sd-edition-latest').getAttribute('href') === {json.dumps(targets[heading])}"
+        )
         page.evaluate("location.hash = 'town-3'")  # not in the latest: back to the page
         page.wait_for_function("!document.querySelector('a.sd-edition-latest').href.includes('#')")
         assert latest.get_attribute("href") == "../../../../guidelines/viewpoint-guidelines/"
