@@ -168,7 +168,19 @@ def test_comparison_step_writes_the_table_for_the_summary_and_the_artifact(tmp_p
     result, summary = run_step(ws, step("新旧対照表を作る", "comparison.yml"), **COMPARISON_ENV)
     assert result.returncode == 0, result.stderr
     artifact = tmp_path / "comparison"
-    assert sorted(p.name for p in artifact.iterdir()) == ["comparison.md", "head-sha", "pr-number"]
+    assert sorted(p.name for p in artifact.iterdir()) == [
+        "comparison.html",
+        "comparison.md",
+        "comparison.pdf",
+        "head-sha",
+        "pr-number",
+    ]
+    # The same table as a web page and as an A4 landscape PDF for the council.
+    page = (artifact / "comparison.html").read_text(encoding="utf-8")
+    assert "<ins>だれにも</ins>" in page and "改正後" in page
+    from pypdf import PdfReader
+
+    assert round(float(PdfReader(artifact / "comparison.pdf").pages[0].mediabox.width)) == 842  # A4 landscape
     table = (artifact / "comparison.md").read_text(encoding="utf-8")
     assert table == summary
     assert table.startswith("## 新旧対照表（比較元: main）")
