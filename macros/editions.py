@@ -163,8 +163,12 @@ CACHE_ENV = "EDITIONS_CACHE"  # the editions cache (hooks/editions.py); else .ca
 
 
 def _code_digest() -> str:
-    """A digest of the code that turns a frozen file into a model: this package, pydantic, Python."""
-    digest = hashlib.sha256(f"{sys.version}\0{pydantic.VERSION}\0{MODEL_VERSION}".encode())
+    """A digest of the code that turns a frozen file into a model: this package, pydantic, PyYAML, Python."""
+    import yaml
+
+    digest = hashlib.sha256(
+        f"{sys.version}\0{pydantic.VERSION}\0{yaml.__version__}\0{MODEL_VERSION}".encode()
+    )
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
