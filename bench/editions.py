@@ -1,11 +1,11 @@
 """Build time with 1, 5 and 20 editions (see bench/README.md, 「版の数」).
 
 Each project is a temporary copy of this one with N editions frozen from the real data (edition k changes one
-sentence of the edition before it), the last one equal to the current text. Measured, as a fresh
-`mkdocs build` process each time (median of --runs):
-- the site alone (every past edition's pages, the 新旧対照表 pages, each edition's data);
-- with --pdf, the site and every PDF twice: cold (empty cache: every past edition's PDF and every 新旧対照表 PDF
-  is made) and warm (the cache of the cold build: only the current council PDF is made).
+sentence of the edition before it), the last one equal to the current text. Measured as a fresh `mkdocs build`
+process, its CPU time (user + system: the machine is shared) and wall time, twice per run: cold (an empty
+editions cache: every past edition's pages, 新旧対照表 pages and open data are made, and with --pdf every past
+edition's PDF and every 新旧対照表 PDF) and warm (the cache of the cold build, as on a developer's second build).
+Runs are interleaved over the counts; the table shows medians.
 
     .venv/bin/python bench/editions.py                 # site only, 1 / 5 / 20 editions, 3 runs
     .venv/bin/python bench/editions.py --pdf --counts 1 5 --runs 1
@@ -56,7 +56,8 @@ def project_with(n: int, dest: Path) -> Path:
     return dest
 
 
-def build(project: Path, site: Path, *, pdf: bool, cache: Path) -> float:
+def build(project: Path, site: Path, *, pdf: bool, cache: Path) -> tuple[float, float]:
+    """One `mkdocs build` process: (wall seconds, CPU seconds of the process, user + system)."""
     env = {
         **os.environ,
         "SOURCE_DATE_EPOCH": "1669852800",
@@ -65,6 +66,7 @@ def build(project: Path, site: Path, *, pdf: bool, cache: Path) -> float:
     }
     config = "mkdocs-pdf.yml" if pdf else "mkdocs.yml"  # the PDF stack is only in mkdocs-pdf.yml
     shutil.rmtree(site, ignore_errors=True)
+    before = os.times()
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "-q", "-f", config, "-d", str(site)],
@@ -73,42 +75,53 @@ def build(project: Path, site: Path, *, pdf: bool, cache: Path) -> float:
         check=True,
         capture_output=True,
     )
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return wall, cpu
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 5, 20])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--pdf", action="store_true")
+    parser.add_argument("--pdf", action="store_true", help="the site and every PDF (mkdocs-pdf.yml)")
     args = parser.parse_args()
-    rows = []
+    results: dict[int, dict[str, list[tuple[float, float]]]] = {}
+    pages: dict[int, int] = {}
     with tempfile.TemporaryDirectory(prefix="bench-editions-") as tmp:
-        for n in args.counts:
-            project = project_with(n, Path(tmp) / f"p{n}")
-            site, cache = Path(tmp) / f"site{n}", Path(tmp) / f"cache{n}"
-            pages = 0
-            times = []
-            for _ in range(args.runs):
-                times.append(build(project, site, pdf=False, cache=cache))
-                pages = sum(1 for _ in site.rglob("index.html"))
-            row = {"editions": n, "pages": pages, "site": statistics.median(times)}
-            if args.pdf:
-                row["pdf_cold"] = build(project, site, pdf=True, cache=cache)
-                row["pdf_warm"] = statistics.median(
-                    build(project, site, pdf=True, cache=cache) for _ in range(args.runs)
+        projects = {n: project_with(n, Path(tmp) / f"p{n}") for n in args.counts}
+        # Interleaved (the machine is shared): every count cold then warm, run after run.
+        for run in range(args.runs):
+            for n, project in projects.items():
+                site, cache = Path(tmp) / f"site{n}", Path(tmp) / f"cache{n}-{run}"
+                cold = build(project, site, pdf=args.pdf, cache=cache)  # an empty cache
+                warm = build(project, site, pdf=args.pdf, cache=cache)  # the cache of the cold build
+                pages[n] = sum(1 for _ in site.rglob("index.html"))
+                results.setdefault(n, {"cold": [], "warm": []})
+                results[n]["cold"].append(cold)
+                results[n]["warm"].append(warm)
+                print(
+                    f"run {run + 1}: {n} editions cold {cold[1]:.2f} s CPU, warm {warm[1]:.2f} s CPU",
+                    flush=True,
                 )
-            rows.append(row)
-            print(row, flush=True)
-    base = rows[0]["site"]
-    print(
-        "\n| 版の数 | ページ数 | サイト（秒） | 1 版との比 |"
-        + (" PDF 込み・キャッシュなし | PDF 込み・キャッシュあり |" if args.pdf else "")
-    )
-    print("| --- | --- | --- | --- |" + (" --- | --- |" if args.pdf else ""))
-    for r in rows:
-        extra = f" {r['pdf_cold']:.1f} | {r['pdf_warm']:.1f} |" if args.pdf else ""
-        print(f"| {r['editions']} | {r['pages']} | {r['site']:.2f} | {r['site'] / base:.2f} |{extra}")
+
+    def cpu(n: int, kind: str) -> float:
+        return statistics.median(c for _, c in results[n][kind])
+
+    def wall(n: int, kind: str) -> float:
+        return statistics.median(w for w, _ in results[n][kind])
+
+    base = cpu(args.counts[0], "cold")
+    what = "サイトと PDF" if args.pdf else "サイト"
+    print(f"\n{what}、CPU 秒（中央値、{args.runs} 回、括弧内は経過秒）:\n")
+    print("| 版の数 | ページ数 | キャッシュなし | キャッシュあり | なしの 1 版比 | ありの 1 版比 |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for n in args.counts:
+        print(
+            f"| {n} | {pages[n]} | {cpu(n, 'cold'):.2f}（{wall(n, 'cold'):.1f}） | {cpu(n, 'warm'):.2f}"
+            f"（{wall(n, 'warm'):.1f}） | {cpu(n, 'cold') / base:.2f} | {cpu(n, 'warm') / base:.2f} |"
+        )
     return 0
 
 

@@ -164,6 +164,8 @@ def image_name(page: Page) -> str:
 def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
     """Description, dates, share image and the ふりがな file of the page, for the templates (escaped here)."""
     meta = page.meta
+    if meta.get("sd_cached"):  # hooks/editions.py writes this page's files from its cache
+        return context
     text = description(page.content or "") or html.unescape(config.site_description or "")
     meta["description"] = html.escape(text, quote=True)  # Material prints page.meta.description as it is
     title = html.unescape(page.title or "") if not page.is_homepage else html.unescape(config.site_name)
@@ -287,6 +289,8 @@ def label_table(match: re.Match[str]) -> str:
 @event_priority(-50)  # after the PDF plugin has collected the page and added its link
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     """Fix the theme's markup, label the table cells for phones and write the page's ふりがな file."""
+    if page.meta.get("sd_cached"):  # hooks/editions.py writes this page's files from its cache
+        return output
     for pattern, replacement in MARKUP_FIXES:
         output = pattern.sub(replacement, output)
     output = _TABLE.sub(label_table, output)

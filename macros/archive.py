@@ -76,12 +76,15 @@ def page_title(page: ArchivePage) -> str:
     return html.escape(text, quote=True).replace("{", "&#123;").replace("}", "&#125;")
 
 
-def page_content(page: ArchivePage) -> str:
-    """The Markdown source of a generated page: its title, kept out of search, and only a macro call."""
-    front = (
-        f"---\ntitle: {json.dumps(page_title(page), ensure_ascii=False)}\nsearch:\n  exclude: true\n---\n\n"
-    )
-    return front + MACRO_CALL
+def page_content(page: ArchivePage, cached_template: str | None = None) -> str:
+    """The Markdown source of a generated page: its title, kept out of search, and only a macro call.
+
+    With `cached_template` (hooks/editions.py has this page's HTML from an earlier build with the same inputs),
+    the page renders nothing: no macro call, that theme template, and `sd_cached` for the other hooks."""
+    front = f"---\ntitle: {json.dumps(page_title(page), ensure_ascii=False)}\nsearch:\n  exclude: true\n"
+    if cached_template is not None:
+        return front + f"template: {json.dumps(cached_template)}\nsd_cached: true\n---\n"
+    return front + "---\n\n" + MACRO_CALL
 
 
 @functools.lru_cache(maxsize=64)
@@ -124,6 +127,16 @@ def latest_path(page: ArchivePage, current_anchors: dict[str, str]) -> str:
     return current_anchors.get(page.page.section.id, "index.md")
 
 
+def latest_targets(page: ArchivePage, current_anchors: dict[str, str]) -> str:
+    """For the banner's script, as JSON: every id anchored on this page of a past edition that the current text
+    still has (headings, items, points), and the link to it there."""
+    if page.kind != "document":
+        return "{}"
+    here = {i for i, path in edition_anchors(page.edition).items() if path == page.src}
+    targets = {i: relative_url(page.src, current_anchors[i], i) for i in sorted(here) if i in current_anchors}
+    return json.dumps(targets, ensure_ascii=False, separators=(",", ":"))
+
+
 def render(
     page: ArchivePage,
     site: SiteEditions,
@@ -132,11 +145,16 @@ def render(
 ) -> str:
     """The Markdown of a generated page. `files` are the edition's published files (label -> site path)."""
     edition = page.edition
-    links = Links(page.src, edition_anchors(edition) if page.kind != "comparison" else current_anchors)
+    links = (
+        Links(page.src, current_anchors)
+        if page.kind == "comparison"
+        else Links(page.src, edition_anchors(edition), latest=current_anchors)
+    )
     banner = ENV.get_template("editions/banner.html.j2").render(
         e=edition,
         label=edition_label(edition),
         latest=relative_url(page.src, latest_path(page, current_anchors)),
+        targets=latest_targets(page, current_anchors),
         revisions=relative_url(page.src, "about/revisions.md"),
         home=relative_url(page.src, edition_dir(edition.slug) + "index.md"),
         is_home=page.kind == "home",

@@ -12,14 +12,19 @@ the current text under `editions/DATE/`; a 新旧対照表 for every edition aft
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import hashlib
 import json
+import os
+import pickle
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
+import pydantic
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from .ja import date_ja
@@ -154,6 +159,44 @@ def _load_frozen(path: str, sha256: str, version: int) -> Strategy:
     return parse(Loaded(data, loaded.marks, loaded.path, loaded.problems))
 
 
+CACHE_ENV = "EDITIONS_CACHE"  # the editions cache (hooks/editions.py); else .cache/editions/ in the project
+
+
+def _code_digest() -> str:
+    """A digest of the code that turns a frozen file into a model: this package, pydantic, PyYAML, Python."""
+    import yaml
+
+    digest = hashlib.sha256(
+        f"{sys.version}\0{pydantic.VERSION}\0{yaml.__version__}\0{MODEL_VERSION}".encode()
+    )
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _frozen_model(root: Path, path: Path, entry: EditionEntry, code: str) -> Strategy:
+    """A frozen edition's validated model, kept in the editions cache (pickled, under a key of the file's digest,
+    its model version and this package's code): reading and validating 20 editions' YAML takes seconds. The
+    cache is the build's own folder, as trusted as the code; a missing or unreadable entry is made again."""
+    cache = Path(os.environ.get(CACHE_ENV) or root / ".cache" / "editions") / "models"
+    key = hashlib.sha256(f"{entry.sha256}\0{entry.model}\0{code}".encode()).hexdigest()
+    kept = cache / f"{key}.pickle"
+    strategy = None
+    with contextlib.suppress(Exception):  # absent, partial or from another version: made again
+        strategy = pickle.loads(kept.read_bytes())
+    if isinstance(strategy, Strategy):
+        return strategy
+    strategy = _load_frozen(str(path), entry.sha256, entry.model)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f"{kept.name}.{os.getpid()}.part")
+        partial.write_bytes(pickle.dumps(strategy))
+        partial.replace(kept)
+    except OSError:
+        pass
+    return strategy
+
+
 def load_editions(root: str | Path = ".", current: tuple[str, Strategy] | None = None) -> list[Edition]:
     """Every frozen edition, oldest first, each checked against its recorded digest, migrated and validated.
 
@@ -163,6 +206,7 @@ def load_editions(root: str | Path = ".", current: tuple[str, Strategy] | None =
     registry = load_registry(root)
     problems: list[Problem] = []
     editions = []
+    code = _code_digest()
     for index, entry in enumerate(registry.editions):
         path = root / EDITIONS_DIR / f"{entry.slug}.yaml"
         shown = f"{EDITIONS_DIR}/{entry.slug}.yaml"
@@ -185,7 +229,7 @@ def load_editions(root: str | Path = ".", current: tuple[str, Strategy] | None =
             editions.append(Edition(entry, path, current[1]))
             continue
         try:
-            strategy = _load_frozen(str(path), entry.sha256, entry.model)
+            strategy = _frozen_model(root, path, entry, code)
         except DataError as exc:
             problems += [Problem(p.line, p.column, p.message, shown) for p in exc.problems]
             continue

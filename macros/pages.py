@@ -116,6 +116,16 @@ class Links:
     where: dict[str, str]
     # item id -> the editions in which it changed: (edition label, docs path of the 新旧対照表, row anchor)
     changes: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    # On a past edition's page: where each id is anchored in the current text (at the root); None elsewhere.
+    latest: dict[str, str] | None = None
+
+    def in_latest(self, item_id: str) -> str | None:
+        """On a past edition's page, a link to the same item in the current text ("" when it is not there any
+        more); None on the pages of the current text."""
+        if self.latest is None:
+            return None
+        path = self.latest.get(item_id)
+        return relative_url(self.here, path, item_id) if path else ""
 
     def history(self, item_id: str) -> list[tuple[str, str]]:
         """(edition label, link to the row of its 新旧対照表) for every edition in which the item changed."""

@@ -168,12 +168,27 @@ def test_comparison_step_writes_the_table_for_the_summary_and_the_artifact(tmp_p
     result, summary = run_step(ws, step("新旧対照表を作る", "comparison.yml"), **COMPARISON_ENV)
     assert result.returncode == 0, result.stderr
     artifact = tmp_path / "comparison"
-    assert sorted(p.name for p in artifact.iterdir()) == ["comparison.md", "head-sha", "pr-number"]
+    assert sorted(p.name for p in artifact.iterdir()) == [
+        "comparison.html",
+        "comparison.md",
+        "comparison.pdf",
+        "head-sha",
+        "pr-number",
+    ]
+    # The same table as a web page and as an A4 landscape PDF for the council.
+    page = (artifact / "comparison.html").read_text(encoding="utf-8")
+    assert "<ins>だれにも</ins>" in page and "改正後" in page
+    assert "A4 横の PDF（comparison.pdf）は、下の実行記録の成果物" in (artifact / "comparison.md").read_text("utf-8")
+    from pypdf import PdfReader
+
+    assert round(float(PdfReader(artifact / "comparison.pdf").pages[0].mediabox.width)) == 842  # A4 landscape
     table = (artifact / "comparison.md").read_text(encoding="utf-8")
     assert table == summary
     assert table.startswith("## 新旧対照表（比較元: main）")
-    row = next(line for line in table.splitlines() if new in line and line.startswith("|"))
-    assert old in row.replace(new, "")  # the old and the new wording side by side in one row
+    # The council's 新旧対照表: 改正後 on the left, 改正前 on the right, the added words marked.
+    assert "| 改正後 | 改正前 |" in table
+    row = next(line for line in table.splitlines() if "<ins>だれにも</ins>やさしい" in line)
+    assert row.split(" | ")[-1].rstrip(" |").endswith(old) and "<ins>" not in row.split(" | ")[-1]
     assert "HACKED" not in table
     assert (artifact / "pr-number").read_text() == "42\n"
 
