@@ -21,7 +21,7 @@ from typing import Any
 from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
-from . import archive
+from . import archive, export
 from .editions import SiteEditions, load_editions
 from .ja import edition_line
 from .loader import DataError, Problem, safe_line
@@ -221,6 +221,10 @@ def define_env(env: Any) -> None:
     env.variables["strategy"] = strategy
     env.variables["publication"] = publication
     env.variables["anchors"] = anchor_pages(strategy)
+    # The open data, rendered once: the open-data page lists the files with their sizes, hooks/opendata.py
+    # writes them into site/data/ after the build.
+    env.variables["open_data_files"] = export.render(strategy, publication)
+    env.variables["open_data"] = export.published(env.variables["open_data_files"])
     # Editions: the current text at the root, every other edition and every 新旧対照表 under editions/ (the
     # pages are added by hooks/editions.py from `edition_pages`).
     site_editions = SiteEditions(tuple(editions), strategy)

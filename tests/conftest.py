@@ -82,7 +82,7 @@ def site(tmp_path_factory) -> Path:
     return build_site(ROOT, tmp_path_factory.mktemp("site") / "site")
 
 
-PROJECT_PARTS = ("mkdocs.yml", "mkdocs-pdf.yml", "docs", "data", "macros", "hooks")
+PROJECT_PARTS = ("mkdocs.yml", "mkdocs-pdf.yml", "project.py", "docs", "data", "macros", "hooks")
 
 
 def copy_project(dest: Path) -> Path:
