@@ -91,7 +91,7 @@ def sections_on(page: Page) -> Iterator[tuple[Section, int]]:
 
 def block_anchors(strategy: Strategy, block: Any) -> list[str]:
     """The ids that a block anchors: the one place each cited item lives. Each block class declares them
-    (`anchors`, beside its template in macros/model.py); most blocks anchor none."""
+    (`anchors`, beside its template in macros/model/schema.py); most blocks anchor none."""
     anchors = getattr(block, "anchors", None)
     return anchors(strategy) if anchors is not None else []
 

@@ -12,13 +12,21 @@ import pytest
 from tests.conftest import ROOT
 
 MACROS = ROOT / "macros"
-MODULES = sorted(p.stem for p in MACROS.glob("*.py") if p.stem != "__main__")
+# The package's modules and subpackages (macros/model/ is one node of the graph: its files import each other).
+PACKAGES = sorted(p.parent.name for p in MACROS.glob("*/__init__.py"))
+MODULES = sorted([p.stem for p in MACROS.glob("*.py") if p.stem != "__main__"] + PACKAGES)
+SUBMODULES = sorted(f"{p.parent.name}.{p.stem}" for name in PACKAGES for p in (MACROS / name).glob("*.py"))
+
+
+def files_of(name: str) -> list[Path]:
+    return sorted((MACROS / name).glob("*.py")) if name in PACKAGES else [MACROS / f"{name}.py"]
 
 
 def imports_of(path: Path) -> set[str]:
     """The macros modules a module imports (relative or absolute), at any place in the file."""
     found: set[str] = set()
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    inside = path.parent != MACROS  # a file of a subpackage: `..x` is macros.x, `.x` is its own package
     type_only = [
         n for n in ast.walk(tree) if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
     ]
@@ -27,7 +35,16 @@ def imports_of(path: Path) -> set[str]:
         if id(node) in skipped:
             continue
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1 and node.module:
+            if inside:
+                if node.level == 2 and node.module:
+                    found.add(node.module.split(".")[0])
+                elif node.level == 2:
+                    found.update(alias.name for alias in node.names)
+                elif node.level == 1:
+                    found.add(path.parent.name)
+                elif node.module and node.module.startswith("macros."):
+                    found.add(node.module.split(".")[1])
+            elif node.level == 1 and node.module:
                 found.add(node.module.split(".")[0])
             elif node.level == 1:
                 found.update(alias.name for alias in node.names)
@@ -67,15 +84,16 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_no_import_cycle_in_macros():
-    graph = {name: imports_of(MACROS / f"{name}.py") - {name} for name in MODULES}
+    graph = {name: set().union(*(imports_of(f) for f in files_of(name))) - {name} for name in MODULES}
     graph.pop("__init__")  # the adapter: nothing in the package imports it
     for imported in graph.values():
         imported.discard("__init__")
     assert {"model", "pages"} <= graph["render"]  # the walk sees imports
+    assert {"pages", "kinds", "loader"} <= graph["model"]  # and the imports of a subpackage's files
     assert cycle(graph) is None
 
 
-@pytest.mark.parametrize("module", [m for m in MODULES if m != "__init__"])
+@pytest.mark.parametrize("module", [m for m in MODULES if m != "__init__"] + SUBMODULES)
 def test_each_module_imports_alone(module: str):
     result = subprocess.run(
         [sys.executable, "-c", f"import macros.{module}"],
