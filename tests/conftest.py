@@ -50,6 +50,37 @@ def iter_texts(
         yield node
 
 
+def normalise(
+    text: str,
+    *,
+    spaces: str = "",
+    nfkc: bool = True,
+    emphasis: bool = True,
+    drop: str = "",
+    tags: bool = False,
+) -> str:
+    """The tests' one text normaliser, for comparing texts that went through different renderers.
+
+    - `tags`: HTML tags removed (each a space) and character references decoded, U+200B (the search index's
+      word breaks) removed;
+    - `emphasis`: the data's `**` marks removed (they are rendered, never printed);
+    - `nfkc`: Unicode NFKC (pdftotext and the browser give compatibility forms for some glyphs);
+    - whitespace and the characters of `drop` (list markers, say): each run replaced by `spaces` ("" removes
+      it, " " folds it), then the ends trimmed.
+    """
+    import html
+    import re
+    import unicodedata
+
+    if tags:
+        text = html.unescape(re.sub(r"<[^>]*>", " ", text)).replace("\u200b", "")
+    if emphasis:
+        text = text.replace("**", "")
+    if nfkc:
+        text = unicodedata.normalize("NFKC", text)
+    return re.sub(f"[\\s{re.escape(drop)}]+", spaces, text).strip()
+
+
 @pytest.fixture(scope="session")
 def strategy():
     """The validated model of the real data file."""

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from macros.model import Strategy
-from tests.conftest import DATA, build_site, copy_project, iter_texts, read_pages
+from tests.conftest import DATA, build_site, copy_project, iter_texts, normalise, read_pages
 
 TEXT = DATA.read_text(encoding="utf-8")
-
-
-def normalise(text: str) -> str:
-    """Compare text as a reader sees it: emphasis marks dropped, width and spaces folded."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text.replace("**", "")))
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup, Tag
 from macros.model import Strategy
 from macros.pages import Links, all_pages, anchor_pages, url_of
 from macros.render import render_page
-from tests.conftest import DATA, build_site, copy_project, read_pages
+from tests.conftest import DATA, build_site, copy_project, normalise, read_pages
 
 REMARKS_PAGE = "revision/remarks/index.html"
 STRUCTURE_PAGE = "guidelines/viewpoint-guidelines/index.html"
@@ -47,11 +47,11 @@ def fragments(tag: Tag, selector: str = "a[href]") -> list[str]:
 
 
 def text(tag: Tag) -> str:
-    return re.sub(r"\s+", "", tag.get_text())
+    return normalise(tag.get_text(), nfkc=False, emphasis=False)
 
 
 def plain(value: str) -> str:
-    return re.sub(r"\s+", "", value.replace("**", ""))
+    return normalise(value, nfkc=False)
 
 
 # --- permalinks ---------------------------------------------------------------------------------------------

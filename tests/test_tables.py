@@ -20,7 +20,6 @@ import json
 import os
 import re
 import subprocess
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +28,14 @@ from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel
 
 from macros.model import FieldsBlock, NestedItem, SpanCell, Strategy, TableBlock
-from tests.conftest import DATA, ROOT, build_site, read_pages
+from tests.conftest import DATA, ROOT, build_site, normalise, read_pages
 
 SHORT = 7  # a piece of a cell up to this many characters is a word that fits a line of any column here
 
 
 def norm(text: str) -> str:
     """NFKC (pdftotext gives compatibility forms for some glyphs) and whitespace folded."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+    return normalise(text, spaces=" ", emphasis=False)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +87,7 @@ def cell_texts(cell: Any) -> list[str]:
 
 def plain(text: str) -> str:
     """The text as printed: the source's ** emphasis marks are not printed."""
-    return norm(text.replace("**", ""))
+    return normalise(text, spaces=" ")
 
 
 def header_line(table: TableBlock) -> list[str]:
