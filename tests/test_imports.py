@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import ROOT
 
@@ -93,13 +92,39 @@ def test_no_import_cycle_in_macros():
     assert cycle(graph) is None
 
 
-@pytest.mark.parametrize("module", [m for m in MODULES if m != "__init__"] + SUBMODULES)
-def test_each_module_imports_alone(module: str):
+# Each module imported first, in one fresh interpreter: the project's modules are forgotten before each import
+# (third-party packages stay loaded), so a module that needs another to be imported before it fails here.
+ALONE = """
+import importlib, json, sys, traceback
+failed = {}
+for name in sys.argv[1:]:
+    for loaded in [m for m in sys.modules if m == "macros" or m.startswith("macros.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module("macros." + name)
+    except Exception:
+        failed[name] = traceback.format_exc(limit=-3)
+print(json.dumps(failed))
+"""
+
+
+def test_each_module_imports_alone():
+    modules = [m for m in MODULES if m != "__init__"] + SUBMODULES
     result = subprocess.run(
-        [sys.executable, "-c", f"import macros.{module}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-c", ALONE, *modules], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == {}
+
+
+def test_a_module_that_needs_another_first_fails_alone(tmp_path: Path):
+    """The check above sees a module that works only once another has been imported."""
+    package = tmp_path / "macros"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "a.py").write_text("from . import b\nX = 1\n", encoding="utf-8")
+    (package / "b.py").write_text("from .a import X\n", encoding="utf-8")  # a cycle: a, imported first, fails
+    result = subprocess.run(
+        [sys.executable, "-c", ALONE, "a", "b"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert set(json.loads(result.stdout)) == {"a"}
