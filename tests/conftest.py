@@ -113,6 +113,28 @@ def site(tmp_path_factory) -> Path:
     return build_site(ROOT, tmp_path_factory.mktemp("site") / "site")
 
 
+@pytest.fixture(scope="session")
+def pdf_site(tmp_path_factory) -> Path:
+    """The real site with the council PDF (site/pdf/strategy.pdf), built once; TABLES_SITE names an already
+    built one to check instead."""
+    if os.environ.get("TABLES_SITE"):
+        return Path(os.environ["TABLES_SITE"])
+    return build_site(ROOT, tmp_path_factory.mktemp("pdf-site") / "site", pdf=True)
+
+
+# Markers from the fixtures a test uses, wherever it is written: a test that drives Chromium is a browser test,
+# one that reads the PDF build is a pdf test (the quick suite leaves both out; pyproject.toml lists the markers).
+MARKED_FIXTURES = {"browser": "browser", "pdf_site": "pdf"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest selects by marker (-m)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    del config
+    for item in items:
+        for fixture in MARKED_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
+            item.add_marker(MARKED_FIXTURES[fixture])
+
+
 PROJECT_PARTS = ("mkdocs.yml", "mkdocs-pdf.yml", "project.py", "docs", "data", "macros", "hooks")
 
 

@@ -17,7 +17,6 @@ the HTML the templates wrote.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -28,7 +27,7 @@ from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel
 
 from macros.model import FieldsBlock, NestedItem, SpanCell, Strategy, TableBlock
-from tests.conftest import DATA, ROOT, build_site, normalise, read_pages
+from tests.conftest import DATA, ROOT, normalise, read_pages
 
 SHORT = 7  # a piece of a cell up to this many characters is a word that fits a line of any column here
 
@@ -39,11 +38,9 @@ def norm(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real project built with its PDF; TABLES_SITE names an already built site to check instead."""
-    if os.environ.get("TABLES_SITE"):
-        return Path(os.environ["TABLES_SITE"])
-    return build_site(ROOT, tmp_path_factory.mktemp("tables") / "site", pdf=True)
+def built(pdf_site: Path) -> Path:
+    """The real project built with its PDF: the session's (TABLES_SITE names an already built site instead)."""
+    return pdf_site
 
 
 @pytest.fixture(scope="module")
