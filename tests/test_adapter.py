@@ -89,3 +89,31 @@ def test_the_hooks_import_the_project_with_no_path_of_their_own(tmp_path: Path):
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.splitlines()[-1] == str(ROOT / "macros" / "__init__.py")
+
+
+@pytest.mark.parametrize("use_directory_urls", [True, False])
+def test_page_urls_are_mkdocs_own(tmp_path: Path, use_directory_urls: bool):
+    """macros.pages' URLs and links are MkDocs': for every page of the build (the generated document pages and
+    the editions' pages included), with directory URLs and without."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+
+    from macros.pages import relative_url, url_of
+
+    config = load_config(
+        str(ROOT / "mkdocs.yml"), site_dir=str(tmp_path / "site"), use_directory_urls=use_directory_urls
+    )
+    config = config.plugins.on_config(config)
+    files = config.plugins.on_files(get_files(config), config=config)
+    pages = [f for f in files.documentation_pages()]
+    assert len(pages) > 15
+    for page in pages:
+        assert url_of(page.src_uri, use_directory_urls) == ("" if page.url == "./" else page.url), (
+            page.src_uri
+        )
+    for here in pages[:: max(1, len(pages) // 12)]:
+        for there in pages:
+            if there is not here:
+                expected = there.url_relative_to(here)
+                assert relative_url(here.src_uri, there.src_uri, "", use_directory_urls) == expected
+                assert relative_url(here.src_uri, there.src_uri, "x", use_directory_urls) == f"{expected}#x"
