@@ -123,16 +123,25 @@ def pdf_site(tmp_path_factory) -> Path:
 
 
 # Markers from the fixtures a test uses, wherever it is written: a test that drives Chromium is a browser test,
-# one that reads the PDF build is a pdf test (the quick suite leaves both out; pyproject.toml lists the markers).
+# one that reads a PDF build is a pdf test (the quick suite leaves both out; pyproject.toml lists the markers).
 MARKED_FIXTURES = {"browser": "browser", "pdf_site": "pdf"}
+
+
+def builds_pdf(fixture_function):
+    """Decorator (under @pytest.fixture) for a fixture that builds a PDF: every test using it is a pdf test."""
+    fixture_function.sd_marker = "pdf"
+    return fixture_function
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest selects by marker (-m)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     del config
     for item in items:
-        for fixture in MARKED_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
-            item.add_marker(MARKED_FIXTURES[fixture])
+        info = getattr(item, "_fixtureinfo", None)
+        for name, definitions in (info.name2fixturedefs.items() if info else ()):
+            for marker in {MARKED_FIXTURES.get(name)} | {getattr(d.func, "sd_marker", None) for d in definitions}:
+                if marker:
+                    item.add_marker(marker)
 
 
 PROJECT_PARTS = ("mkdocs.yml", "mkdocs-pdf.yml", "project.py", "docs", "data", "macros", "hooks")
