@@ -182,14 +182,25 @@ def test_yes_no_on_off_are_text_where_text_is_wanted():
 
 
 def run_macros(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "macros", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    """The command line (`python -m macros …` is `sys.exit(macros.__main__.main())`) run in this process, its
+    output captured: an uncaught exception fails the test as a traceback would. tests/test_model.py runs the
+    real `python -m macros check` once."""
+    import contextlib
+    import io
+
+    from macros.__main__ import main
+
+    out, err, here = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(["python", "-m", "macros", *args], code, out.getvalue(), err.getvalue())
 
 
 def assert_message(result: subprocess.CompletedProcess[str], *words: str) -> None:
