@@ -490,6 +490,7 @@ def _mkdocs(project: Path, *args: str, **kwargs) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow  # four full builds in their own processes, two at once
 def test_interrupted_and_concurrent_builds_keep_a_whole_site(tmp_path: Path):
     project = copy_project(tmp_path / "project")
     site = tmp_path / "site"
