@@ -138,8 +138,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     del config
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
-        for name, definitions in (info.name2fixturedefs.items() if info else ()):
-            for marker in {MARKED_FIXTURES.get(name)} | {getattr(d.func, "sd_marker", None) for d in definitions}:
+        for name, definitions in info.name2fixturedefs.items() if info else ():
+            for marker in {MARKED_FIXTURES.get(name)} | {
+                getattr(d.func, "sd_marker", None) for d in definitions
+            }:
                 if marker:
                     item.add_marker(marker)
 

@@ -200,7 +200,9 @@ def run_macros(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]
                 code = exc.code
     finally:
         os.chdir(here)
-    return subprocess.CompletedProcess(["python", "-m", "macros", *args], code, out.getvalue(), err.getvalue())
+    return subprocess.CompletedProcess(
+        ["python", "-m", "macros", *args], code, out.getvalue(), err.getvalue()
+    )
 
 
 def assert_message(result: subprocess.CompletedProcess[str], *words: str) -> None:
