@@ -31,7 +31,6 @@ import os
 import posixpath
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +39,6 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
-
-# Make the project's `macros` package importable; MkDocs restores sys.path once this module is loaded.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from macros.furigana import FURIGANA_FILE, Reader, load_overrides
 from macros.ja import date_ja

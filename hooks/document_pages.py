@@ -7,14 +7,9 @@ file to keep in step. Each generated page is one call of the adapter's `document
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from macros.pages import all_pages
 

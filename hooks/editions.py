@@ -361,6 +361,7 @@ def _edition_pdf(root: Path, edition: Any) -> bytes:
         for part in (
             "mkdocs.yml",
             "mkdocs-pdf.yml",
+            "project.py",
             "docs",
             "macros",
             "hooks",

@@ -51,6 +51,7 @@ PAIR_BOOST = 1000.0  # as high as Material's title boost
 PAIR_FENCE = "\ue000"
 
 # Japanese characters: iteration marks, kana, CJK ideographs, half-width kana.
+# PAIR_FENCE and _JA are the browser script's too: the build writes them into it (`js_constants`).
 _JA = "\u3005\u3006\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 # A run of word characters (Japanese, ASCII and full-width alphanumerics).
 _WORD_RUN = re.compile(f"[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a{_JA}]+")
@@ -136,9 +137,43 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+# The lines of docs/javascripts/search-ja.js between these two that the build writes from this module's constants.
+JS_BEGIN = "  /* Constants shared with hooks/search_ja.py: the build writes them from there. */\n"
+JS_END = "  /* End of the shared constants. */\n"
+
+
+def _js(text: str) -> str:
+    """A string as JavaScript source: ASCII as it is, any other character as a \\u escape."""
+    return "".join(c if c.isascii() else f"\\u{ord(c):04x}" for c in text)
+
+
+def js_constants() -> str:
+    """The shared constants as the browser script declares them (between JS_BEGIN and JS_END)."""
+    return (
+        f"{JS_BEGIN}"
+        "  /** Japanese characters (kana, ideographs, iteration marks). */\n"
+        f"  const JA = /[{_js(_JA)}]/\n"
+        "  /** Fence around the word pairs of the hidden `pairs` index field. */\n"
+        f'  const FENCE = "{_js(PAIR_FENCE)}"\n'
+        f"{JS_END}"
+    )
+
+
+def with_constants(script: str) -> str:
+    """The browser script with its shared constants written from this module."""
+    start, end = script.find(JS_BEGIN), script.find(JS_END)
+    if start < 0 or end < start:
+        raise PluginError(f"search_ja: {SCRIPT} has lost its marked block of shared constants")
+    return script[:start] + js_constants() + script[end + len(JS_END) :]
+
+
 @event_priority(-100)  # after Material's search plugin has written the index
 def on_post_build(config: MkDocsConfig) -> None:
-    """Rewrite ``search/search_index.json`` with segmented titles and texts."""
+    """Write the shared constants into the browser script; rewrite ``search/search_index.json`` with segmented
+    titles and texts."""
+    script = Path(config.site_dir) / SCRIPT
+    if script.exists():
+        script.write_text(with_constants(script.read_text(encoding="utf-8")), encoding="utf-8")
     path = Path(config.site_dir) / "search" / "search_index.json"
     if not path.exists():
         return

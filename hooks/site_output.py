@@ -20,7 +20,6 @@ import fcntl
 import logging
 import os
 import shutil
-import sys
 import uuid
 from pathlib import Path
 
@@ -28,16 +27,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 from mkdocs.utils import CountHandler
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from macros import PREVIEW_ENV
 
 log = logging.getLogger("mkdocs.hooks.site_output")
 STAGING = ".building-"  # <site>.building-<pid>-<random>, beside the site folder
-
-# The one build this module serves (MkDocs loads hooks afresh with every config).
-_final: Path | None = None
-_staging: Path | None = None
 
 
 def on_startup(command: str, dirty: bool) -> None:
@@ -48,45 +41,50 @@ def on_startup(command: str, dirty: bool) -> None:
 
 @event_priority(100)  # before every plugin reads site_dir
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Point the build at a fresh staging folder beside the site folder."""
-    global _final, _staging
+    """Point the build at a fresh staging folder beside the site folder.
+
+    What the later events need is kept by an object made for this build and registered with this build's
+    plugins (its events run like a hook's), so nothing of one build stays in this module for another.
+    """
     final = Path(config.site_dir).absolute()
     final.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale(final)
     staging = final.with_name(f"{final.name}{STAGING}{os.getpid()}-{uuid.uuid4().hex[:8]}")
     staging.mkdir()
-    _final, _staging = final, staging
     config.site_dir = str(staging)
     atexit.register(_discard, staging)
+    config.plugins[f"{__name__}:output"] = Output(final, staging)
     return config
 
 
-@event_priority(-10_000)  # after every plugin and hook has written its files
-def on_post_build(config: MkDocsConfig) -> None:
-    """Swap the finished site in, unless strict mode is about to abort the build."""
-    if _final is None or _staging is None:
-        return
-    final, staging = _final, _staging
-    config.site_dir = str(final)
-    if config.strict and _warned():
-        log.debug("site not replaced: the strict build is failing")
-        _discard(staging)
-        return
-    with _locked(final):
-        if not os.path.lexists(final):
-            with contextlib.suppress(FileNotFoundError):
-                os.rename(staging, final)
-        if os.path.lexists(staging):
-            _exchange(staging, final)
-    _discard(staging)  # now the previous site
-    log.info(f"サイトを {final} に書きました。")
+class Output:
+    """One build's site folder and its staging folder."""
 
+    def __init__(self, final: Path, staging: Path) -> None:
+        self.final, self.staging = final, staging
 
-def on_build_error(error: Exception) -> None:
-    """Throw the staging folder away; the previous site stays."""
-    del error
-    if _staging is not None:
-        _discard(_staging)
+    @event_priority(-10_000)  # after every plugin and hook has written its files
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        """Swap the finished site in, unless strict mode is about to abort the build."""
+        final, staging = self.final, self.staging
+        config.site_dir = str(final)
+        if config.strict and _warned():
+            log.debug("site not replaced: the strict build is failing")
+            _discard(staging)
+            return
+        with _locked(final):
+            if not os.path.lexists(final):
+                with contextlib.suppress(FileNotFoundError):
+                    os.rename(staging, final)
+            if os.path.lexists(staging):
+                _exchange(staging, final)
+        _discard(staging)  # now the previous site
+        log.info(f"サイトを {final} に書きました。")
+
+    def on_build_error(self, error: Exception) -> None:
+        """Throw the staging folder away; the previous site stays."""
+        del error
+        _discard(self.staging)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------

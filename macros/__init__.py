@@ -14,14 +14,14 @@ import functools
 import hashlib
 import html
 import os
-import posixpath
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 from mkdocs.exceptions import PluginError
+from mkdocs.utils import get_relative_url
 
-from . import archive
+from . import archive, export
 from .editions import SiteEditions, load_editions
 from .ja import edition_line
 from .loader import DataError, Problem, safe_line
@@ -83,7 +83,7 @@ def document_page(env: Any) -> str:
     page = env.variables["document_pages"].get(src)
     if page is None:
         raise PluginError(f"{src}: この部分を表示するページが data/strategy.yaml にありません。")
-    return render_page(strategy, page, Links(src, env.variables["anchors"], env.variables["history"]))
+    return render_page(strategy, page, links(env))
 
 
 def edition_page(env: Any) -> str:
@@ -100,15 +100,24 @@ def edition_page(env: Any) -> str:
 def site_page(env: Any, template: str, **extra: Any) -> str:
     """Macro: a page-level template (home, about pages) rendered from the model."""
     src = env.page.file.src_uri
-    links = Links(src, env.variables["anchors"], env.variables["history"])
     return render_template(
         template,
         env.variables["strategy"],
-        links,
+        links(env),
         pdf=pdf_link(env.conf, src),
         pub=env.variables["publication"],
         editions=archive.revision_rows(env.variables["editions"], src, pdf_link(env.conf, src) is not None),
         **extra,
+    )
+
+
+def links(env: Any) -> Links:
+    """Links from the current page, with MkDocs' URLs (`use_directory_urls` as configured)."""
+    return Links(
+        env.page.file.src_uri,
+        env.variables["anchors"],
+        env.variables["history"],
+        env.conf["use_directory_urls"],
     )
 
 
@@ -120,7 +129,7 @@ def pdf_link(config: Any, src: str) -> str | None:
     name = plugin.config.get("enabled_if_env")
     if name and os.environ.get(name) != "1":
         return None
-    return posixpath.relpath(plugin.config["output_path"], url_of(src) or ".")
+    return get_relative_url(plugin.config["output_path"], url_of(src, config["use_directory_urls"]) or "./")
 
 
 def pdf_cover(strategy: Strategy, publication: Publication, site_url: str) -> dict[str, str]:
@@ -221,6 +230,10 @@ def define_env(env: Any) -> None:
     env.variables["strategy"] = strategy
     env.variables["publication"] = publication
     env.variables["anchors"] = anchor_pages(strategy)
+    # The open data, rendered once: the open-data page lists the files with their sizes, hooks/opendata.py
+    # writes them into site/data/ after the build.
+    env.variables["open_data_files"] = export.render(strategy, publication)
+    env.variables["open_data"] = export.published(env.variables["open_data_files"])
     # Editions: the current text at the root, every other edition and every 新旧対照表 under editions/ (the
     # pages are added by hooks/editions.py from `edition_pages`).
     site_editions = SiteEditions(tuple(editions), strategy)

@@ -1,4 +1,4 @@
-"""Which part of the document stands on which page, and where every id lives. Pure: no MkDocs.
+"""Which part of the document stands on which page, and where every id lives. Pure: of MkDocs, only its URLs.
 
 A chapter is a page (`<chapter>/index.md`); a numbered top-level section of it, such as "(1)", is a page of
 its own (`<chapter>/<section>.md`); everything else stays on its parent's page. Renaming a page never touches
@@ -7,10 +7,13 @@ the data, and a link to an id always goes to the one place that anchors it.
 
 from __future__ import annotations
 
-import posixpath
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
 
 if TYPE_CHECKING:  # types only: the model imports this module (its layout check places ids on pages)
     from .model import Section, Strategy
@@ -34,24 +37,18 @@ class Page:
     children: tuple[Page, ...] = ()
 
 
-def url_of(path: str) -> str:
-    """The site URL (relative to the site root) of a docs path, as MkDocs writes it with directory URLs."""
-    stem = path.removesuffix(".md")
-    if stem == "index":
-        return ""
-    if stem.endswith("/index"):
-        return stem.removesuffix("index")
-    return stem + "/"
+@functools.lru_cache(maxsize=4096)
+def url_of(path: str, use_directory_urls: bool = True) -> str:
+    """The site URL (relative to the site root, "" for the home page) of a docs path: MkDocs' own, from its
+    File object (`use_directory_urls` as in mkdocs.yml, where it is true)."""
+    url = File(path, src_dir=None, dest_dir="", use_directory_urls=use_directory_urls).url
+    return "" if url == "./" else url
 
 
-def relative_url(from_path: str, to_path: str, anchor: str = "") -> str:
-    """A link from one docs page to another (and an anchor on it)."""
-    here, there = url_of(from_path), url_of(to_path)
-    rel = posixpath.relpath(there or ".", here.rstrip("/") or ".") if here != there else ""
-    if rel and rel != "." and not rel.endswith("/"):
-        rel += "/"
-    if rel == ".":
-        rel = "./"
+def relative_url(from_path: str, to_path: str, anchor: str = "", use_directory_urls: bool = True) -> str:
+    """A link from one docs page to another (and an anchor on it), as MkDocs makes it (`get_relative_url`)."""
+    here, there = url_of(from_path, use_directory_urls), url_of(to_path, use_directory_urls)
+    rel = get_relative_url(there or "./", here or "./") if here != there else ""
     return f"{rel}#{anchor}" if anchor else (rel or "./")
 
 
@@ -91,7 +88,7 @@ def sections_on(page: Page) -> Iterator[tuple[Section, int]]:
 
 def block_anchors(strategy: Strategy, block: Any) -> list[str]:
     """The ids that a block anchors: the one place each cited item lives. Each block class declares them
-    (`anchors`, beside its template in macros/model.py); most blocks anchor none."""
+    (`anchors`, beside its template in macros/model/schema.py); most blocks anchor none."""
     anchors = getattr(block, "anchors", None)
     return anchors(strategy) if anchors is not None else []
 
@@ -118,6 +115,7 @@ class Links:
     changes: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
     # On a past edition's page: where each id is anchored in the current text (at the root); None elsewhere.
     latest: dict[str, str] | None = None
+    use_directory_urls: bool = True  # mkdocs.yml's setting (the adapter passes it)
 
     def in_latest(self, item_id: str) -> str | None:
         """On a past edition's page, a link to the same item in the current text ("" when it is not there any
@@ -125,19 +123,19 @@ class Links:
         if self.latest is None:
             return None
         path = self.latest.get(item_id)
-        return relative_url(self.here, path, item_id) if path else ""
+        return relative_url(self.here, path, item_id, self.use_directory_urls) if path else ""
 
     def history(self, item_id: str) -> list[tuple[str, str]]:
         """(edition label, link to the row of its 新旧対照表) for every edition in which the item changed."""
         return [
-            (label, relative_url(self.here, path, anchor))
+            (label, relative_url(self.here, path, anchor, self.use_directory_urls))
             for label, path, anchor in self.changes.get(item_id, ())
         ]
 
     def href(self, item_id: str) -> str:
         """A link to the one place that anchors `item_id`."""
-        return relative_url(self.here, self.where[item_id], item_id)
+        return relative_url(self.here, self.where[item_id], item_id, self.use_directory_urls)
 
     def page(self, path: str) -> str:
         """A link to a page."""
-        return relative_url(self.here, path)
+        return relative_url(self.here, path, use_directory_urls=self.use_directory_urls)

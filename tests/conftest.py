@@ -50,6 +50,37 @@ def iter_texts(
         yield node
 
 
+def normalise(
+    text: str,
+    *,
+    spaces: str = "",
+    nfkc: bool = True,
+    emphasis: bool = True,
+    drop: str = "",
+    tags: bool = False,
+) -> str:
+    """The tests' one text normaliser, for comparing texts that went through different renderers.
+
+    - `tags`: HTML tags removed (each a space) and character references decoded, U+200B (the search index's
+      word breaks) removed;
+    - `emphasis`: the data's `**` marks removed (they are rendered, never printed);
+    - `nfkc`: Unicode NFKC (pdftotext and the browser give compatibility forms for some glyphs);
+    - whitespace and the characters of `drop` (list markers, say): each run replaced by `spaces` ("" removes
+      it, " " folds it), then the ends trimmed.
+    """
+    import html
+    import re
+    import unicodedata
+
+    if tags:
+        text = html.unescape(re.sub(r"<[^>]*>", " ", text)).replace("\u200b", "")
+    if emphasis:
+        text = text.replace("**", "")
+    if nfkc:
+        text = unicodedata.normalize("NFKC", text)
+    return re.sub(f"[\\s{re.escape(drop)}]+", spaces, text).strip()
+
+
 @pytest.fixture(scope="session")
 def strategy():
     """The validated model of the real data file."""
@@ -82,7 +113,40 @@ def site(tmp_path_factory) -> Path:
     return build_site(ROOT, tmp_path_factory.mktemp("site") / "site")
 
 
-PROJECT_PARTS = ("mkdocs.yml", "mkdocs-pdf.yml", "docs", "data", "macros", "hooks")
+@pytest.fixture(scope="session")
+def pdf_site(tmp_path_factory) -> Path:
+    """The real site with the council PDF (site/pdf/strategy.pdf), built once; TABLES_SITE names an already
+    built one to check instead."""
+    if os.environ.get("TABLES_SITE"):
+        return Path(os.environ["TABLES_SITE"])
+    return build_site(ROOT, tmp_path_factory.mktemp("pdf-site") / "site", pdf=True)
+
+
+# Markers from the fixtures a test uses, wherever it is written: a test that drives Chromium is a browser test,
+# one that reads a PDF build is a pdf test (the quick suite leaves both out; pyproject.toml lists the markers).
+MARKED_FIXTURES = {"browser": "browser", "pdf_site": "pdf"}
+
+
+def builds_pdf(fixture_function):
+    """Decorator (under @pytest.fixture) for a fixture that builds a PDF: every test using it is a pdf test."""
+    fixture_function.sd_marker = "pdf"
+    return fixture_function
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest selects by marker (-m)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    del config
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        for name, definitions in info.name2fixturedefs.items() if info else ():
+            for marker in {MARKED_FIXTURES.get(name)} | {
+                getattr(d.func, "sd_marker", None) for d in definitions
+            }:
+                if marker:
+                    item.add_marker(marker)
+
+
+PROJECT_PARTS = ("mkdocs.yml", "mkdocs-pdf.yml", "project.py", "docs", "data", "macros", "hooks")
 
 
 def copy_project(dest: Path) -> Path:

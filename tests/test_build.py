@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from macros.model import Strategy
-from tests.conftest import DATA, build_site, copy_project, iter_texts, read_pages
+from tests.conftest import DATA, build_site, copy_project, iter_texts, normalise, read_pages
 
 TEXT = DATA.read_text(encoding="utf-8")
-
-
-def normalise(text: str) -> str:
-    """Compare text as a reader sees it: emphasis marks dropped, width and spaces folded."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text.replace("**", "")))
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +115,8 @@ def test_injection_is_shown_as_text(tmp_path: Path):
     text = text.replace("title: 本戦略骨子のリバイズ", "title: '本戦略<s id=evil-nav>x</s>'", 1)
     data.write_text(text, encoding="utf-8")
     site = build_site(project, tmp_path / "site")
-    for name, soup in read_pages(site).items():
+    pages = read_pages(site)
+    for name, soup in pages.items():
         for script in soup.find_all("script"):
             assert "alert" not in script.get_text(), name
         assert not soup.find("img", src="x"), name
@@ -132,9 +127,9 @@ def test_injection_is_shown_as_text(tmp_path: Path):
         )  # the browser decodes entities in <title>; a raw tag could close it
         for evil_id in ("evil", "evil-title", "evil-org", "evil-status", "evil-nav"):
             assert not soup.find(id=evil_id), (name, evil_id)
-    guidelines = read_pages(site)["guidelines/viewpoint-guidelines/index.html"].get_text()
+    guidelines = pages["guidelines/viewpoint-guidelines/index.html"].get_text()
     assert evil in guidelines
-    background = read_pages(site)["revision/concept-and-goals/index.html"].get_text()
+    background = pages["revision/concept-and-goals/index.html"].get_text()
     assert "<img src=x onerror=alert(2)>" in background and "# not a heading {#evil}" in background
 
 

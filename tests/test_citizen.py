@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, Page
 
 from macros.furigana import Reader, hiragana, load_overrides
 from macros.loader import DataError
-from tests.conftest import ROOT, build_site, copy_project, read_pages, site_pages
+from tests.conftest import ROOT, build_site, copy_project, normalise, read_pages, site_pages
 
 WIDTHS = (1280, 375)
 SCHEMES = ("light", "dark")
@@ -62,11 +62,13 @@ def addressed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def article_text(soup: BeautifulSoup) -> str:
-    return re.sub(r"\s+", " ", soup.select_one("article").get_text(" ", strip=True))
+    return normalise(
+        soup.select_one("article").get_text(" ", strip=True), spaces=" ", nfkc=False, emphasis=False
+    )
 
 
 def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return normalise(text, nfkc=False, emphasis=False)
 
 
 # --- description, share tags and image, robots.txt ---------------------------------------------------------------

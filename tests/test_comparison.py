@@ -164,6 +164,7 @@ def test_html_marks_sit_in_their_columns_and_site_labels_are_marked(comparison):
         assert element.get("data-origin") == "site", element
 
 
+@pytest.mark.pdf
 def test_pdf_is_a4_landscape_tagged_with_fonts_embedded_and_page_numbers(pair, tmp_path: Path):
     out = tmp_path / "table.pdf"
     result = cli(*map(str, pair), "--format", "pdf", "-o", str(out))
@@ -195,6 +196,7 @@ def test_pdf_is_a4_landscape_tagged_with_fonts_embedded_and_page_numbers(pair, t
     assert "改正後" in x_of and "改正前" in x_of and x_of["改正後"] < x_of["改正前"]
 
 
+@pytest.mark.pdf
 def test_pdf_needs_an_output_file_and_bad_files_fail_in_japanese(pair, tmp_path: Path):
     assert cli(*map(str, pair), "--format", "pdf").returncode == 2
     bad = tmp_path / "bad.yaml"

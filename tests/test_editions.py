@@ -25,7 +25,7 @@ from macros import migrations
 from macros.loader import DataError
 from macros.pages import Links, all_pages, anchor_pages
 from macros.render import render_page
-from tests.conftest import ROOT, build_site, copy_project, read_pages
+from tests.conftest import ROOT, build_site, builds_pdf, copy_project, read_pages
 from tests.test_comparison import NEW_REMARK_TEXT, NEW_SENTENCE, OLD_SENTENCE, revised
 from tests.test_voice import source_corpus, unsourced
 
@@ -167,6 +167,7 @@ def with_second_edition(project: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
+@builds_pdf
 def second(tmp_path_factory) -> tuple[Path, Path]:
     """A project with a second edition (`with_second_edition`), built with the council PDF; (project, site)."""
     base = tmp_path_factory.mktemp("editions")
@@ -319,8 +320,9 @@ def test_the_revisions_page_lists_the_editions_with_their_summary_and_tables(sec
 def test_one_edition_shows_only_the_current_text(site: Path):
     """Today's real site: no archive pages and no tables, the history page lists the one edition."""
     assert not any(p.suffix == ".html" for p in (site / "editions").rglob("*"))
-    assert not any(read_pages(site)[n].select(".sd-history") for n in read_pages(site))
-    items = read_pages(site)["about/revisions/index.html"].select("li.sd-edition")
+    pages = read_pages(site)
+    assert not any(page.select(".sd-history") for page in pages.values())
+    items = pages["about/revisions/index.html"].select("li.sd-edition")
     assert len(items) == 1 and "2022年12月1日・案" in items[0].get_text()
     assert (site / "editions" / "2022-12-01" / "data" / "strategy.json").exists()
 

@@ -52,7 +52,7 @@ from macros.model import (
     TextBlock,
     ViewpointIssuesBlock,
 )
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, normalise
 
 SOURCE = ROOT / "source" / "advisory-board-2022-12-01.txt"
 
@@ -267,7 +267,7 @@ MOVED = {
 
 
 def fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return normalise(text, spaces=" ", nfkc=False, emphasis=False)
 
 
 def clean_html(cell: str) -> list[str]:

@@ -182,13 +182,26 @@ def test_yes_no_on_off_are_text_where_text_is_wanted():
 
 
 def run_macros(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "macros", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    """The command line (`python -m macros …` is `sys.exit(macros.__main__.main())`) run in this process, its
+    output captured: an uncaught exception fails the test as a traceback would. tests/test_model.py runs the
+    real `python -m macros check` once."""
+    import contextlib
+    import io
+
+    from macros.__main__ import main
+
+    out, err, here = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(
+        ["python", "-m", "macros", *args], code, out.getvalue(), err.getvalue()
     )
 
 
@@ -390,14 +403,29 @@ def test_titles_and_text_are_never_templates(tmp_path: Path):
     assert header is not None and "&amp;" not in header["title"]
 
 
-def test_a_new_chapter_without_a_docs_file_builds(tmp_path: Path):
-    project = copy_project(tmp_path / "project")
-    chapter = '  - id: extra\n    number: "7."\n    title: 追加の章\n    blocks:\n      - type: text\n        text: 本文\n'
-    (project / "data" / "strategy.yaml").write_text(TEXT.rstrip("\n") + "\n" + chapter, encoding="utf-8")
-    site = build_site(project, tmp_path / "site")
-    pages = read_pages(site)
+@pytest.fixture(scope="module")
+def reshaped(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build of a copy whose data reshapes the document three ways at once: a chapter added at the end, the
+    section `survey` renamed `questionnaire`, the chapter `iwate` dropped. No file in docs/ follows any of it."""
+    base = tmp_path_factory.mktemp("reshaped")
+    project = copy_project(base / "project")
+    text = TEXT.replace("      - id: survey\n", "      - id: questionnaire\n")
+    assert text != TEXT
+    data = load_text(text).data
+    data["chapters"] = [c for c in data["chapters"] if c["id"] != "iwate"]
+    data["chapters"].append(
+        {"id": "extra", "number": "7.", "title": "追加の章", "blocks": [{"type": "text", "text": "本文"}]}
+    )
+    (project / "data" / "strategy.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    return build_site(project, base / "site")
+
+
+def test_a_new_chapter_without_a_docs_file_builds(reshaped: Path):
+    pages = read_pages(reshaped)
     assert pages["extra/index.html"].find("h1").get_text().startswith("7. 追加の章")
-    assert "iwate/index.html" in pages
+    assert "revision/index.html" in pages
 
 
 def test_docs_holds_no_document_page():
@@ -423,27 +451,15 @@ def test_a_hand_written_file_in_a_document_page_s_place_is_a_clear_error(tmp_pat
     assert "docs/iwate/index.md は資料のページ" in caplog.text
 
 
-def test_a_renamed_section_builds(tmp_path: Path):
+def test_a_renamed_section_builds(reshaped: Path):
     """Renaming a section that has a page of its own moves its page: no file in docs/ to keep in step."""
-    project = copy_project(tmp_path / "project")
-    text = TEXT.replace("      - id: survey\n", "      - id: questionnaire\n")
-    assert text != TEXT
-    (project / "data" / "strategy.yaml").write_text(text, encoding="utf-8")
-    site = build_site(project, tmp_path / "site")
-    pages = read_pages(site)
+    pages = read_pages(reshaped)
     assert "citizens/questionnaire/index.html" in pages and "citizens/survey/index.html" not in pages
     assert pages["citizens/questionnaire/index.html"].select_one("#questionnaire") is not None
 
 
-def test_a_dropped_chapter_leaves_no_failing_stub(tmp_path: Path):
-    project = copy_project(tmp_path / "project")
-    data = load_text(TEXT).data
-    data["chapters"] = [c for c in data["chapters"] if c["id"] != "iwate"]
-    (project / "data" / "strategy.yaml").write_text(
-        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
-    site = build_site(project, tmp_path / "site")
-    assert not (site / "iwate").exists() and (site / "revision" / "index.html").exists()
+def test_a_dropped_chapter_leaves_no_failing_stub(reshaped: Path):
+    assert not (reshaped / "iwate").exists() and (reshaped / "revision" / "index.html").exists()
 
 
 def test_a_failed_build_keeps_the_previous_site(tmp_path: Path, caplog):
@@ -479,6 +495,7 @@ def _mkdocs(project: Path, *args: str, **kwargs) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow  # four full builds in their own processes, two at once
 def test_interrupted_and_concurrent_builds_keep_a_whole_site(tmp_path: Path):
     project = copy_project(tmp_path / "project")
     site = tmp_path / "site"

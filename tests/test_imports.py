@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import ROOT
 
 MACROS = ROOT / "macros"
-MODULES = sorted(p.stem for p in MACROS.glob("*.py") if p.stem != "__main__")
+# The package's modules and subpackages (macros/model/ is one node of the graph: its files import each other).
+PACKAGES = sorted(p.parent.name for p in MACROS.glob("*/__init__.py"))
+MODULES = sorted([p.stem for p in MACROS.glob("*.py") if p.stem != "__main__"] + PACKAGES)
+SUBMODULES = sorted(f"{p.parent.name}.{p.stem}" for name in PACKAGES for p in (MACROS / name).glob("*.py"))
+
+
+def files_of(name: str) -> list[Path]:
+    return sorted((MACROS / name).glob("*.py")) if name in PACKAGES else [MACROS / f"{name}.py"]
 
 
 def imports_of(path: Path) -> set[str]:
     """The macros modules a module imports (relative or absolute), at any place in the file."""
     found: set[str] = set()
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    inside = path.parent != MACROS  # a file of a subpackage: `..x` is macros.x, `.x` is its own package
     type_only = [
         n for n in ast.walk(tree) if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
     ]
@@ -27,7 +34,16 @@ def imports_of(path: Path) -> set[str]:
         if id(node) in skipped:
             continue
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1 and node.module:
+            if inside:
+                if node.level == 2 and node.module:
+                    found.add(node.module.split(".")[0])
+                elif node.level == 2:
+                    found.update(alias.name for alias in node.names)
+                elif node.level == 1:
+                    found.add(path.parent.name)
+                elif node.module and node.module.startswith("macros."):
+                    found.add(node.module.split(".")[1])
+            elif node.level == 1 and node.module:
                 found.add(node.module.split(".")[0])
             elif node.level == 1:
                 found.update(alias.name for alias in node.names)
@@ -67,21 +83,48 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_no_import_cycle_in_macros():
-    graph = {name: imports_of(MACROS / f"{name}.py") - {name} for name in MODULES}
+    graph = {name: set().union(*(imports_of(f) for f in files_of(name))) - {name} for name in MODULES}
     graph.pop("__init__")  # the adapter: nothing in the package imports it
     for imported in graph.values():
         imported.discard("__init__")
     assert {"model", "pages"} <= graph["render"]  # the walk sees imports
+    assert {"pages", "kinds", "loader"} <= graph["model"]  # and the imports of a subpackage's files
     assert cycle(graph) is None
 
 
-@pytest.mark.parametrize("module", [m for m in MODULES if m != "__init__"])
-def test_each_module_imports_alone(module: str):
+# Each module imported first, in one fresh interpreter: the project's modules are forgotten before each import
+# (third-party packages stay loaded), so a module that needs another to be imported before it fails here.
+ALONE = """
+import importlib, json, sys, traceback
+failed = {}
+for name in sys.argv[1:]:
+    for loaded in [m for m in sys.modules if m == "macros" or m.startswith("macros.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module("macros." + name)
+    except Exception:
+        failed[name] = traceback.format_exc(limit=-3)
+print(json.dumps(failed))
+"""
+
+
+def test_each_module_imports_alone():
+    modules = [m for m in MODULES if m != "__init__"] + SUBMODULES
     result = subprocess.run(
-        [sys.executable, "-c", f"import macros.{module}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-c", ALONE, *modules], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == {}
+
+
+def test_a_module_that_needs_another_first_fails_alone(tmp_path: Path):
+    """The check above sees a module that works only once another has been imported."""
+    package = tmp_path / "macros"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "a.py").write_text("from . import b\nX = 1\n", encoding="utf-8")
+    (package / "b.py").write_text("from .a import X\n", encoding="utf-8")  # a cycle: a, imported first, fails
+    result = subprocess.run(
+        [sys.executable, "-c", ALONE, "a", "b"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert set(json.loads(result.stdout)) == {"a"}

@@ -262,3 +262,46 @@ def test_schema_describes_fields():
 def test_remarks_block_is_the_only_remarks_source(strategy: Strategy):
     blocks = list(strategy.blocks(RemarksBlock))
     assert len(blocks) == 1 and len(blocks[0].items) == 27
+
+
+# --- validation cannot skip the references ------------------------------------------------------------------
+
+
+def dangling(data: dict) -> dict:
+    """The real data with the first guideline pointing at a viewpoint that does not exist."""
+    data["framework"]["guidelines"][0]["viewpoint"] = "nowhere"
+    return data
+
+
+def test_model_validate_without_context_still_checks_references():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="視点「nowhere」は存在しません"):
+        Strategy.model_validate(dangling(load_text(TEXT).data))
+    data = load_text(TEXT).data
+    assert Strategy.model_validate(data).ids == parse(load_text(TEXT)).ids  # the real data passes
+
+
+def test_model_validate_json_without_context_still_checks_references(strategy: Strategy):
+    import json
+
+    from pydantic import ValidationError
+
+    data = dangling(json.loads(strategy.model_dump_json()))
+    with pytest.raises(ValidationError, match="視点「nowhere」は存在しません"):
+        Strategy.model_validate_json(json.dumps(data, ensure_ascii=False))
+
+
+def test_other_ways_in_stop_instead_of_skipping_the_references(strategy: Strategy):
+    from pydantic import ValidationError
+
+    from macros.model import MISSING_CONTEXT, Guideline
+
+    data = load_text(TEXT).data
+    with pytest.raises(ValidationError, match="文脈がありません") as info:
+        Strategy(**data)
+    assert all(MISSING_CONTEXT in e["msg"] for e in info.value.errors())
+    with pytest.raises(ValidationError, match="文脈がありません"):
+        Strategy.model_validate(data, context={"unrelated": True})
+    with pytest.raises(ValidationError, match="文脈がありません"):
+        Guideline.model_validate(strategy.framework.guidelines[0].model_dump())

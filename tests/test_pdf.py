@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from bs4 import BeautifulSoup, Tag
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
+
+from tests.conftest import normalise
 
 pytestmark = [pytest.mark.pdf, pytest.mark.slow]
 
@@ -51,11 +52,6 @@ class Build:
 
     site: Path
     pdf: Path
-
-
-def normalise(text: str) -> str:
-    """NFKC-normalise and drop all whitespace, so line breaks do not matter."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def run(*args: str) -> str:

@@ -77,3 +77,14 @@ def test_yamllint_accepts_the_data():
         check=False,
     )
     assert out.returncode == 0, out.stdout
+
+
+def test_the_one_normaliser():
+    """tests/conftest.py's `normalise`, which every test that compares texts uses."""
+    from tests.conftest import normalise
+
+    assert normalise("a **b**\n c\u3000ｄ") == "abcd"  # emphasis marks, whitespace (ideographic too), NFKC
+    assert normalise(" a  b ", spaces=" ", nfkc=False, emphasis=False) == "a b"
+    assert normalise("ｄ**", nfkc=False, emphasis=False) == "ｄ**"
+    assert normalise("▶ a・b", nfkc=False, drop="▶✓•・") == "ab"
+    assert normalise("<p>x&amp;\u200by</p> z", tags=True, spaces=" ") == "x&y z"

@@ -149,6 +149,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_project(tmp_path_factory.mktemp("property") / "project")
 
 
+@pytest.mark.slow  # up to 25 real builds
 @settings(
     max_examples=25,
     deadline=None,

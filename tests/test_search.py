@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import html
 import json
 import os
 import random
@@ -33,7 +32,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Response
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import serve
+from tests.conftest import normalise, serve
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +80,7 @@ class Site:
 
 def _plain(value: str) -> str:
     """Strip tags, entities and U+200B from an index field."""
-    return html.unescape(re.sub(r"<[^>]*>", " ", value)).replace("\u200b", "").lower()
+    return normalise(value, tags=True, spaces=" ", nfkc=False, emphasis=False).lower()
 
 
 @pytest.fixture(scope="session")

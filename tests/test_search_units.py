@@ -9,8 +9,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, iter_texts
 from mkdocs.config import load_config
+from mkdocs.exceptions import PluginError
 
 from hooks import search_ja
 from hooks.search_ja import PAIR_FENCE, ZWSP, segment_text, split_run
@@ -56,6 +58,30 @@ def test_the_index_is_rewritten_with_the_segmented_words_and_their_pairs(tmp_pat
     assert doc["config"]["fields"]["pairs"] == {"boost": search_ja.PAIR_BOOST}
 
 
+def test_the_script_declares_the_hooks_constants():
+    """docs/javascripts/search-ja.js (which the node tests run) holds the hook's constants as the build writes
+    them: Japanese characters and the pair fence have one source, hooks/search_ja.py."""
+    script = (ROOT / "docs" / search_ja.SCRIPT).read_text(encoding="utf-8")
+    assert search_ja.with_constants(script) == script
+    assert search_ja.js_constants() in script
+    assert 'const FENCE = "\\ue000"' in search_ja.js_constants()
+
+
+def test_the_build_writes_the_constants_into_the_script(tmp_path: Path):
+    script = (ROOT / "docs" / search_ja.SCRIPT).read_text(encoding="utf-8")
+    built = tmp_path / search_ja.SCRIPT
+    built.parent.mkdir(parents=True)
+    built.write_text(
+        script.replace('"\\ue000"', '"\\ue001"').replace("\\uff66-\\uff9f", ""), encoding="utf-8"
+    )
+    config = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(tmp_path))
+    search_ja.on_post_build(config)
+    assert built.read_text(encoding="utf-8") == script
+    built.write_text(script.replace(search_ja.JS_END, ""), encoding="utf-8")
+    with pytest.raises(PluginError, match="shared constants"):
+        search_ja.on_post_build(config)
+
+
 def test_the_open_data_page_gets_every_file_with_its_size():
     from macros.export import FILES, render
 
@@ -77,10 +103,12 @@ def test_the_query_script_under_node(strategy, tmp_path: Path):
     docs = [{"location": "", "title": "", "text": segment_text(text)} for text in iter_texts(strategy)]
     assert all(any(compound in d["text"].replace(ZWSP, "") for d in docs) for compound in COMPOUNDS)
     (tmp_path / "index.json").write_text(json.dumps({"docs": docs}, ensure_ascii=False), encoding="utf-8")
+    separator = search_ja._search_config(load_config(str(ROOT / "mkdocs.yml"))).separator
     env = dict(
         os.environ,
         SEARCH_JA_INDEX=str(tmp_path / "index.json"),
         SEARCH_JA_EXPECTED=json.dumps(COMPOUNDS, ensure_ascii=False),
+        SEARCH_JA_CONSTANTS=json.dumps({"fence": PAIR_FENCE, "separator": separator}, ensure_ascii=False),
     )
     run = subprocess.run(
         [node, "--test", str(ROOT / "tests" / "js")],

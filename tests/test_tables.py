@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import subprocess
 import unicodedata
@@ -30,7 +29,7 @@ from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel
 
 from macros.model import FieldsBlock, NestedItem, SpanCell, Strategy, TableBlock
-from tests.conftest import DATA, ROOT, build_site, read_pages, site_pages
+from tests.conftest import DATA, ROOT, normalise, read_pages, site_pages
 
 pytestmark = [pytest.mark.pdf, pytest.mark.slow]  # one PDF build and WeasyPrint renders: about two minutes
 
@@ -39,15 +38,13 @@ SHORT = 8  # a piece of a cell up to this many characters is a label that fits a
 
 def norm(text: str) -> str:
     """NFKC (pdftotext gives compatibility forms for some glyphs) and whitespace folded."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+    return normalise(text, spaces=" ", emphasis=False)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real project built with its PDF; TABLES_SITE names an already built site to check instead."""
-    if os.environ.get("TABLES_SITE"):
-        return Path(os.environ["TABLES_SITE"])
-    return build_site(ROOT, tmp_path_factory.mktemp("tables") / "site", pdf=True)
+def built(pdf_site: Path) -> Path:
+    """The real project built with its PDF: the session's (TABLES_SITE names an already built site instead)."""
+    return pdf_site
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +88,7 @@ def cell_texts(cell: Any) -> list[str]:
 
 def plain(text: str) -> str:
     """The text as printed: the source's ** emphasis marks are not printed."""
-    return norm(text.replace("**", ""))
+    return normalise(text, spaces=" ")
 
 
 def header_line(table: TableBlock) -> list[str]:

@@ -20,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from macros.model import Strategy
-from tests.conftest import ROOT, read_pages
+from tests.conftest import ROOT, normalise, read_pages
 
 SOURCE = ROOT / "source" / "advisory-board-2022-12-01.txt"
 MIN_LENGTH = 6
@@ -48,7 +48,7 @@ NOT_CONTENT = ".headerlink, .md-content__button, .md-source-file, script, style"
 
 def squeeze(text: str) -> str:
     """Text as compared: no whitespace, no ** emphasis marks, no list markers (the source's bullets vary)."""
-    return re.sub(r"[\s▶✓•・]+", "", text.replace("**", ""))
+    return normalise(text, nfkc=False, drop="▶✓•・")
 
 
 def source_corpus(path: Path = SOURCE) -> str:

@@ -30,14 +30,16 @@
   const SETUP = 0
   const QUERY = 2
 
+  /* Constants shared with hooks/search_ja.py: the build writes them from there. */
   /** Japanese characters (kana, ideographs, iteration marks). */
   const JA = /[\u3005\u3006\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]/
+  /** Fence around the word pairs of the hidden `pairs` index field. */
+  const FENCE = "\ue000"
+  /* End of the shared constants. */
   /** Characters with a meaning in lunr's query syntax. */
   const SYNTAX = /[+\-*:^~"\\]/
   /** Hiragana only, e.g. a particle such as 「の」 or okurigana. */
   const HIRAGANA = /^[\u3040-\u309f]+$/
-  /** Fence around the word pairs of the hidden `pairs` index field. */
-  const FENCE = "\ue000"
 
   /**
    * Vocabulary of the index.

@@ -10,8 +10,10 @@ import vm from "node:vm"
 
 const SCRIPT = new URL("../../docs/javascripts/search-ja.js", import.meta.url)
 const ZWSP = "\u200b"
-const FENCE = "\ue000"
-const SEPARATOR = "[\\s\\-\u3000、。，．\\u200b]+"  // mkdocs.yml's search separator
+// The pair fence and the search separator, as the build has them (hooks/search_ja.py, mkdocs.yml): given by
+// tests/test_search_units.py, which runs these tests.
+const { fence: FENCE, separator: SEPARATOR } = JSON.parse(process.env.SEARCH_JA_CONSTANTS ?? "null") ??
+  assert.fail("SEARCH_JA_CONSTANTS is not set: run these tests through tests/test_search_units.py")
 
 /** Load the script in a fresh context; returns the context's window, Worker and the messages posted. */
 function load() {

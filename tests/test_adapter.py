@@ -1,0 +1,119 @@
+"""The hooks reach the project through one mechanism (project.py, listed first) and keep no build state of
+their own: no sys.path changes, no module globals that one build fills and another could read."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+HOOKS = sorted((ROOT / "hooks").glob("*.py"))
+# Module state that other issues own: hooks/citizen.py's `_state` (#14), hooks/theme.py's counters and
+# hooks/pdf.py's page count and pages (#16).
+OWNED_ELSEWHERE = {"citizen.py": {"_state"}, "theme.py": {"STATS"}, "pdf.py": {"PAGE_COUNT", "META_PAGES"}}
+
+
+def config_hooks(name: str) -> list[str]:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    return yaml.load((ROOT / name).read_text(encoding="utf-8"), Loader=Loader)["hooks"]
+
+
+@pytest.mark.parametrize("path", HOOKS, ids=lambda p: p.name)
+def test_no_hook_changes_sys_path(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    touched = [
+        n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and ast.unparse(n) == "sys.path"
+    ]
+    assert not touched, (
+        f"{path.name} changes sys.path at lines {touched}: import the project through project.py"
+    )
+
+
+def mutable_globals(tree: ast.Module) -> set[str]:
+    """Names a module assigns empty containers to at its top level, or rebinds with `global`."""
+    found = {name for n in ast.walk(tree) if isinstance(n, ast.Global) for name in n.names}
+    for node in tree.body:
+        target, value = None, None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        empty_literal = isinstance(value, (ast.Dict, ast.List, ast.Set)) and not ast.unparse(value)[1:-1]
+        empty_call = isinstance(value, ast.Call) and ast.unparse(value) in ("dict()", "list()", "set()")
+        if isinstance(target, ast.Name) and (empty_literal or empty_call):
+            found.add(target.id)
+    return found
+
+
+def test_the_state_finder_finds_state():
+    assert mutable_globals(ast.parse("_rendered: dict[str, bytes] = {}\nA = (1,)")) == {"_rendered"}
+    assert mutable_globals(ast.parse("x = None\ndef f():\n    global x\n    x = 1")) == {"x"}
+
+
+@pytest.mark.parametrize("path", HOOKS, ids=lambda p: p.name)
+def test_hooks_keep_no_build_state_in_module_globals(path: Path):
+    state = mutable_globals(ast.parse(path.read_text(encoding="utf-8"))) - OWNED_ELSEWHERE.get(
+        path.name, set()
+    )
+    assert not state, f"{path.name} keeps build state in module globals: {sorted(state)}"
+
+
+def test_project_py_comes_first_in_both_configs():
+    for name in ("mkdocs.yml", "mkdocs-pdf.yml"):
+        assert config_hooks(name)[0] == "project.py", name
+
+
+def test_the_hooks_import_the_project_with_no_path_of_their_own(tmp_path: Path):
+    """Loading the config imports every hook, in a fresh interpreter whose sys.path holds no project folder
+    (another working directory, no PYTHONPATH): only project.py makes `macros` importable."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = (
+        "import sys\n"
+        "from mkdocs.config import load_config\n"
+        f"config = load_config({str(ROOT / 'mkdocs.yml')!r})\n"
+        "print(sorted(config['hooks']))\n"
+        "print(sys.modules['macros'].__file__)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.splitlines()[-1] == str(ROOT / "macros" / "__init__.py")
+
+
+@pytest.mark.parametrize("use_directory_urls", [True, False])
+def test_page_urls_are_mkdocs_own(tmp_path: Path, use_directory_urls: bool):
+    """macros.pages' URLs and links are MkDocs': for every page of the build (the generated document pages and
+    the editions' pages included), with directory URLs and without."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+
+    from macros.pages import relative_url, url_of
+
+    config = load_config(
+        str(ROOT / "mkdocs.yml"), site_dir=str(tmp_path / "site"), use_directory_urls=use_directory_urls
+    )
+    config = config.plugins.on_config(config)
+    files = config.plugins.on_files(get_files(config), config=config)
+    pages = [f for f in files.documentation_pages()]
+    assert len(pages) > 15
+    for page in pages:
+        assert url_of(page.src_uri, use_directory_urls) == ("" if page.url == "./" else page.url), (
+            page.src_uri
+        )
+    for here in pages[:: max(1, len(pages) // 12)]:
+        for there in pages:
+            if there is not here:
+                expected = there.url_relative_to(here)
+                assert relative_url(here.src_uri, there.src_uri, "", use_directory_urls) == expected
+                assert relative_url(here.src_uri, there.src_uri, "x", use_directory_urls) == f"{expected}#x"
