@@ -178,7 +178,9 @@ def test_comparison_step_writes_the_table_for_the_summary_and_the_artifact(tmp_p
     # The same table as a web page and as an A4 landscape PDF for the council.
     page = (artifact / "comparison.html").read_text(encoding="utf-8")
     assert "<ins>だれにも</ins>" in page and "改正後" in page
-    assert "A4 横の PDF（comparison.pdf）は、下の実行記録の成果物" in (artifact / "comparison.md").read_text("utf-8")
+    assert "A4 横の PDF（comparison.pdf）は、下の実行記録の成果物" in (artifact / "comparison.md").read_text(
+        "utf-8"
+    )
     from pypdf import PdfReader
 
     assert round(float(PdfReader(artifact / "comparison.pdf").pages[0].mediabox.width)) == 842  # A4 landscape
