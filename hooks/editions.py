@@ -49,7 +49,16 @@ from mkdocs.structure.pages import Page
 log = logging.getLogger("mkdocs.hooks.editions")
 CACHE_ENV = "EDITIONS_CACHE"
 # What draws an edition's PDF besides its data.
-RENDERER = ("mkdocs.yml", "macros", "hooks", "docs/overrides", "docs/stylesheets", "data/publication.yaml")
+RENDERER = (
+    "mkdocs.yml",
+    "mkdocs-pdf.yml",
+    "project.py",
+    "macros",
+    "hooks",
+    "docs/overrides",
+    "docs/stylesheets",
+    "data/publication.yaml",
+)
 
 
 def _variables(config: MkDocsConfig) -> dict[str, Any]:
@@ -60,6 +69,7 @@ def _variables(config: MkDocsConfig) -> dict[str, Any]:
 CODE = (
     "mkdocs.yml",
     "mkdocs-pdf.yml",
+    "project.py",
     "macros",
     "hooks",
     "docs",
