@@ -78,8 +78,15 @@ CODE = (
 )
 FONTS = ("/usr/share/fonts/truetype/bizud-gothic", "/usr/share/fonts/truetype/morisawa")
 CACHED_TEMPLATE = "sd-edition-cached.html"  # the placeholder theme template of a page served from the cache
-# This build's generated pages: src -> cache entry, found (hits) or to fill (misses); misses' files by src.
-_pages: dict[str, Any] = {"hits": {}, "misses": {}, "written": {}, "code": ""}
+
+
+def _state(config: MkDocsConfig) -> dict[str, Any]:
+    """This build's generated pages (src -> cache entry, found (hits) or to fill (misses); misses' files by src)
+    and its code digest: kept with the build's macros variables, so that two builds in one process never share
+    them."""
+    return _variables(config).setdefault(
+        "sd_edition_cache", {"hits": {}, "misses": {}, "written": {}, "code": ""}
+    )
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -88,7 +95,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
     hits: dict[str, Path] = {}
     misses: dict[str, Path] = {}
-    _pages.update(hits=hits, misses=misses, written={}, code="")
+    _state(config).update(hits=hits, misses=misses, written={})
     # Absent while `mkdocs serve` shows data problems instead of the site (macros/__init__.py).
     pages = _variables(config).get("edition_pages", {})
     site_digest = _site_digest(config) if pages else ""
@@ -123,6 +130,7 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     """Remember where a generated page not in the cache left its files, to keep them after the build."""
     src = page.file.src_uri
+    _pages = _state(config)
     if src in _pages["misses"]:
         sd = page.meta.get("sd") if isinstance(page.meta.get("sd"), dict) else {}
         extra = [sd.get("furigana"), sd.get("image")]  # hooks/citizen.py's ふりがな file and share image
@@ -193,6 +201,7 @@ def _write_edition_files(config: MkDocsConfig) -> None:
 def _cached_pages(config: MkDocsConfig) -> None:
     """Write the pages found in the cache; keep the files of the pages made by this build."""
     site = Path(config.site_dir)
+    _pages = _state(config)
     for entry in _pages["hits"].values():
         manifest = json.loads((entry / "manifest.json").read_text(encoding="utf-8"))
         for index, name in enumerate(manifest["files"]):
@@ -245,6 +254,7 @@ def _code_digest(config: MkDocsConfig) -> str:
     """A digest of everything but the data that draws a generated page or an edition's open data."""
     import platform
 
+    _pages = _state(config)
     if _pages.get("code"):  # once per build
         return _pages["code"]
     root = Path(config.config_file_path).parent

@@ -31,8 +31,18 @@ def config_hooks(name: str) -> list[str]:
 @pytest.mark.parametrize("path", HOOKS, ids=lambda p: p.name)
 def test_no_hook_changes_sys_path(path: Path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    changes = {f"sys.path.{verb}" for verb in ("insert", "append", "extend", "remove", "pop", "clear")}
     touched = [
-        n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and ast.unparse(n) == "sys.path"
+        n.lineno
+        for n in ast.walk(tree)
+        if (isinstance(n, ast.Attribute) and ast.unparse(n) in changes)
+        or (
+            isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+            and any(
+                ast.unparse(t).startswith("sys.path")
+                for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+            )
+        )
     ]
     assert not touched, (
         f"{path.name} changes sys.path at lines {touched}: import the project through project.py"
