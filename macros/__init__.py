@@ -117,7 +117,7 @@ def links(env: Any) -> Links:
         env.page.file.src_uri,
         env.variables["anchors"],
         env.variables["history"],
-        env.conf["use_directory_urls"],
+        use_directory_urls=env.conf["use_directory_urls"],
     )
 
 
