@@ -474,3 +474,26 @@ def test_404_search_opens_the_sites_search(browser: Browser, base_url: str, widt
     page.wait_for_function("document.querySelector('.md-search__input').value === 'デジタル格差'")
     assert query.is_visible()
     page.context.close()
+
+
+@pytest.mark.parametrize(("width", "scheme"), list(itertools.product(WIDTHS, SCHEMES)))
+def test_search_index_is_fetched_when_the_reader_asks(browser: Browser, base_url: str, width: int, scheme: str):
+    """Reading a page fetches no search index (a phone does no search work); opening the search fetches it once,
+    and the search then answers; a page opened from a search result (?h=) fetches it at once to highlight."""
+    page = _page(browser, width, scheme)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "search_index" in r.url else None)
+    page.goto(base_url + "about/editorial/")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    assert asked == []
+    if width < 600:
+        page.locator('label[for="__search"]').first.click()
+    else:
+        page.locator(".md-search__input").click()
+    page.keyboard.type("デジタル格差")
+    page.wait_for_selector(".md-search-result__item", timeout=20000)
+    assert len(asked) == 1
+    page.goto(base_url + "citizens/workshop/?h=除雪")
+    page.wait_for_function("document.querySelectorAll('article mark').length > 0", timeout=20000)
+    page.context.close()
