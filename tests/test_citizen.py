@@ -497,3 +497,36 @@ def test_search_index_is_fetched_when_the_reader_asks(browser: Browser, base_url
     page.goto(base_url + "citizens/workshop/?h=除雪")
     page.wait_for_function("document.querySelectorAll('article mark').length > 0", timeout=20000)
     page.context.close()
+
+
+def test_what_the_build_imports_is_a_direct_dependency():
+    """Every third-party module that hooks/ and macros/ import (Pillow for the share images, bs4, SudachiPy, …) is
+    named in requirements.in, not only pulled in by another package."""
+    import ast
+    import importlib.metadata
+    import sys
+
+    listed = {
+        re.split(r"[<>=!~\[; ]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")
+        for line in (ROOT / "requirements.in").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    owners = importlib.metadata.packages_distributions()
+    missing = set()
+    for path in [*(ROOT / "hooks").glob("*.py"), *(ROOT / "macros").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                else []
+            )
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("hooks", "macros") or top not in owners:
+                    continue
+                dists = {d.lower().replace("_", "-") for d in owners[top]}
+                if not dists & listed:
+                    missing.add((path.name, top, *sorted(dists)))
+    assert not missing, sorted(missing)
