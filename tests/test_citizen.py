@@ -109,6 +109,13 @@ def test_share_tags_and_a_share_image_per_page(site: Path, pages: dict[str, Beau
     assert len(images) == len(pages)
 
 
+def test_share_image_title_is_in_biz_udpgothic():
+    from hooks.citizen import _font, font_path
+
+    assert Path(font_path()).name.startswith("BIZUDPGothic-")
+    assert _font(40).getname()[0] == "BIZ UDPGothic"
+
+
 def test_share_image_is_reproducible():
     from hooks.citizen import share_image
 
@@ -350,6 +357,11 @@ def _page(browser: Browser, width: int, scheme: str) -> Page:
     return page
 
 
+def _in_scheme(page: Page, scheme: str) -> None:
+    """The page is really drawn in the emulated scheme (Material's palette follows prefers-color-scheme)."""
+    assert page.evaluate("document.body.dataset.mdColorScheme") == {"light": "default", "dark": "slate"}[scheme]
+
+
 def _rubies(page: Page) -> dict[str, str]:
     return page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll("article ruby")].map(r =>
@@ -361,6 +373,7 @@ def _rubies(page: Page) -> dict[str, str]:
 def test_furigana_toggle_print_and_search_highlight(browser: Browser, base_url: str, width: int, scheme: str):
     page = _page(browser, width, scheme)
     page.goto(base_url + "iwate/")
+    _in_scheme(page, scheme)
     button = page.locator('[data-sd-tool="furigana"]')
     assert button.get_attribute("aria-pressed") == "false"
     assert page.locator("article rt").count() == 0  # off by default
@@ -438,6 +451,7 @@ def test_tables_read_on_phones_and_desktops(
     stacked = 0
     for path in site_pages(site):
         page.goto(base_url + path)
+        _in_scheme(page, scheme)
         facts = page.evaluate(STACK_JS, width < 600)
         assert facts["width"] <= width, (path, facts["width"])  # the page never scrolls sideways
         assert facts["narrow"] == [], (path, facts["narrow"][:5])
@@ -454,6 +468,7 @@ def test_tables_read_on_phones_and_desktops(
 def test_breadcrumbs_and_tools_fit(browser: Browser, base_url: str, width: int, scheme: str):
     page = _page(browser, width, scheme)
     page.goto(base_url + "revision/remarks/")
+    _in_scheme(page, scheme)
     crumbs = page.locator('nav[aria-label="パンくずリスト"]')
     assert crumbs.is_visible()
     home = crumbs.locator("li").first
@@ -468,6 +483,7 @@ def test_breadcrumbs_and_tools_fit(browser: Browser, base_url: str, width: int, 
 def test_404_search_opens_the_sites_search(browser: Browser, base_url: str, width: int, scheme: str):
     page = _page(browser, width, scheme)
     page.goto(base_url + "404.html")
+    _in_scheme(page, scheme)
     assert page.locator("h1").inner_text() == "ページが見つかりません"
     page.fill("#sd-404-q", "デジタル格差")
     page.locator("form.sd-404-search button").click()
@@ -486,6 +502,7 @@ def test_search_index_is_fetched_when_the_reader_asks(browser: Browser, base_url
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url) if "search_index" in r.url else None)
     page.goto(base_url + "about/editorial/")
+    _in_scheme(page, scheme)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(300)
     assert asked == []
@@ -532,3 +549,29 @@ def test_what_the_build_imports_is_a_direct_dependency():
                 if not dists & listed:
                     missing.add((path.name, top, *sorted(dists)))
     assert not missing, sorted(missing)
+
+
+@pytest.mark.parametrize(("width", "scheme"), list(itertools.product(WIDTHS, SCHEMES)))
+def test_contact_and_city_page_are_in_view_on_every_page(
+    browser: Browser, addressed: Path, width: int, scheme: str
+):
+    """With publication settings, every page's footer shows 問い合わせ先 and the city's page, on screen and inside
+    the page's width."""
+    from tests.conftest import serve
+
+    page = _page(browser, width, scheme)
+    with serve(addressed) as url:
+        for path in site_pages(addressed):
+            page.goto(url + path)
+            _in_scheme(page, scheme)
+            for selector, href in (
+                (".sd-contact a", "https://www.example.jp/contact/"),
+                (".sd-source-page a", "https://www.example.jp/strategy/"),
+            ):
+                link = page.locator(f"footer {selector}")
+                link.scroll_into_view_if_needed()
+                assert link.is_visible() and link.get_attribute("href") == href, (path, selector)
+                box = link.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width, (path, selector, box)
+            assert "盛岡市 テスト部 テスト課" in page.locator("footer .sd-contact").inner_text()
+    page.context.close()
