@@ -512,6 +512,7 @@ def test_404_search_opens_the_sites_search(browser: Browser, base_url: str, widt
     query = page.locator(".md-search__input")
     page.wait_for_function("document.querySelector('.md-search__input').value === 'デジタル格差'")
     assert query.is_visible()
+    page.wait_for_selector(".md-search-result__item", timeout=20000)  # the search answers
     page.context.close()
 
 
