@@ -166,7 +166,9 @@ def _git_days(path: str) -> list[str]:
 
 
 def _shallow() -> bool:
-    out = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     return out.stdout.strip() != "false"
 
 
@@ -279,7 +281,9 @@ def test_theme_markup_is_valid_and_named(site: Path, pages: dict[str, BeautifulS
         assert not soup.select('link[type="application/pdf"]')
         assert not [th for th in soup.select('th[scope="row"]') if not th.get_text(strip=True)], name
         # HTML allows aria-label on <p> only with a role that can be named (the Nu checker: an error)
-        assert not [p for p in soup.select("p[aria-label]") if p.get("role") in (None, "paragraph", "generic")], name
+        assert not [
+            p for p in soup.select("p[aria-label]") if p.get("role") in (None, "paragraph", "generic")
+        ], name
 
 
 def test_pdf_alternate_link_is_dropped():
@@ -380,7 +384,9 @@ def _page(browser: Browser, width: int, scheme: str) -> Page:
 
 def _in_scheme(page: Page, scheme: str) -> None:
     """The page is really drawn in the emulated scheme (Material's palette follows prefers-color-scheme)."""
-    assert page.evaluate("document.body.dataset.mdColorScheme") == {"light": "default", "dark": "slate"}[scheme]
+    assert (
+        page.evaluate("document.body.dataset.mdColorScheme") == {"light": "default", "dark": "slate"}[scheme]
+    )
 
 
 def _rubies(page: Page) -> dict[str, str]:
@@ -517,7 +523,9 @@ def test_404_search_opens_the_sites_search(browser: Browser, base_url: str, widt
 
 
 @pytest.mark.parametrize(("width", "scheme"), list(itertools.product(WIDTHS, SCHEMES)))
-def test_search_index_is_fetched_when_the_reader_asks(browser: Browser, base_url: str, width: int, scheme: str):
+def test_search_index_is_fetched_when_the_reader_asks(
+    browser: Browser, base_url: str, width: int, scheme: str
+):
     """Reading a page fetches no search index (a phone does no search work); opening the search fetches it once,
     and the search then answers; a page opened from a search result (?h=) fetches it at once to highlight."""
     page = _page(browser, width, scheme)
