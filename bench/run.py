@@ -176,16 +176,19 @@ def plain_project(source: Path, dest: Path) -> Path:
     edit_config(source, lambda c: c["hooks"].remove("hooks/bench_dump.py"))
     (source / "hooks" / "bench_dump.py").unlink()
     shutil.copytree(source, dest, ignore=shutil.ignore_patterns("site", "__pycache__", PDF_CONFIG))
-    shutil.rmtree(dest / "macros")
-    for md in (dest / "docs").rglob("*.md"):
-        rendered = dump / "docs" / md.relative_to(dest / "docs")
-        if rendered.exists():
-            shutil.copy2(rendered, md)
+    # Every page as the macros rendered it, the generated ones (document pages, editions) included, as files.
+    for rendered in (dump / "docs").rglob("*.md"):
+        md = dest / "docs" / rendered.relative_to(dump / "docs")
+        md.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(rendered, md)
     values = json.loads((dump / "config.json").read_text(encoding="utf-8"))
+    # The hooks that read the model (pages and files made from the data) go with the plugin; macros/ stays as a
+    # library, since hooks/citizen.py's ふりがな and dates are the site's own work in both builds.
+    from_model = ("opendata", "editions", "document_pages")
 
     def change(config: dict[str, Any]) -> None:
         without_plugin(config, "macros")
-        config["hooks"] = [h for h in config["hooks"] if "opendata" not in h]
+        config["hooks"] = [h for h in config["hooks"] if not any(m in h for m in from_model)]
         config["watch"] = [w for w in config.get("watch", []) if w != "macros"]
         config.update(values)
 
