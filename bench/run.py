@@ -44,14 +44,24 @@ HTML_PATH = "pdf/combined.html"
 PDF_CONFIG = "mkdocs-pdf.yml"  # mkdocs.yml plus the PDF plugin and hooks/pdf.py
 ZENSICAL = Path(__file__).resolve().parent / ".work" / "zensical" / "bin" / "zensical"
 PDF_PATH = "pdf/strategy.pdf"
+ZENSICAL_EXCLUDE = ("{ #home-goals }", "{ #home-goals data-search-exclude }")  # see zensical_project
 PDF_TOOK = re.compile(r"Converting \d+ articles to PDF took ([\d.]+)s")
+PDF_CHILD = re.compile(
+    r"PDF: WeasyPrint laid out \d+ pages in ([\d.]+)s \(separate process, peak ([\d.]+) MB; "
+    r"MkDocs' process ([\d.]+) MB\)"
+)
+# The plugin's own call on the same HTML (hooks/pdf.py's RENDERER: no base URL, the same options), timed.
 WEASYPRINT_ALONE = """
-import sys, time, weasyprint
-html = open(sys.argv[1], encoding="utf-8").read()
+import sys, time
 start = time.perf_counter()
-weasyprint.HTML(string=html, base_url=sys.argv[2]).write_pdf(sys.argv[3], pdf_variant="pdf/ua-1", pdf_identifier=True)
-print(time.perf_counter() - start)
-"""  # the time of the rendering only; the process's CPU time (wait4) includes Python's start and the import
+import weasyprint
+weasyprint.DEFAULT_OPTIONS.update(pdf_variant="pdf/ua-1", pdf_identifier=True)
+html = open(sys.argv[1], encoding="utf-8").read()
+rendering = time.perf_counter()
+weasyprint.HTML(string=html).render().write_pdf(sys.argv[3])
+end = time.perf_counter()
+print(end - rendering, end - start)
+"""  # the rendering's time, and the process's (Python's start and the import too)
 
 
 @dataclass
@@ -63,6 +73,7 @@ class Sample:
     log: str = ""
     pages: int = 0
     cpu: float = 0.0  # user + system seconds of the process (and of the children it waited for)
+    process_seconds: float = 0.0  # WeasyPrint alone: the whole process, not only the rendering
 
 
 @dataclass
@@ -205,6 +216,13 @@ def zensical_project(plain: Path, dest: Path) -> Path:
     call = 'page_of("about/revisions.md")'
     assert call in text, f"{partial}: no {call}"
     partial.write_text(text.replace(call, '{"url": "about/revisions/"}'), encoding="utf-8")
+    # Zensical refuses a search field over 128 KB; the home page's section of all goals passes that at 100×. Its
+    # section is left out of Zensical's index at every scale (its documented `data-search-exclude`), so that all
+    # scales compare the same pages; this site indexes it, so the comparison favours Zensical a little.
+    home = dest / "docs" / "index.md"
+    text = home.read_text(encoding="utf-8")
+    assert ZENSICAL_EXCLUDE[0] in text, f"{home}: no {ZENSICAL_EXCLUDE[0]}"
+    home.write_text(text.replace(*ZENSICAL_EXCLUDE), encoding="utf-8")
     return dest
 
 
@@ -217,7 +235,7 @@ def weasyprint_alone(project: Path) -> Sample:
     site = project / "site"
     out = project / "alone.pdf"
     sample = run([PY, "-c", WEASYPRINT_ALONE, str(site / HTML_PATH), str(site), str(out)], project)
-    sample.seconds = float(sample.log.split()[-1])
+    sample.seconds, sample.process_seconds = (float(x) for x in sample.log.split()[-2:])
     return sample
 
 
@@ -227,6 +245,15 @@ def pdf_step(sample: Sample) -> float:
     if not match:
         raise RuntimeError("the PDF plugin did not log its time")
     return float(match[1])
+
+
+def pdf_child(sample: Sample) -> tuple[float, float, float]:
+    """The renderer process of hooks/pdf.py: its wall seconds and its own peak RSS (MB), and the peak RSS of
+    the MkDocs process that started it, as hooks/pdf.py logs them."""
+    match = PDF_CHILD.search(sample.log)
+    if not match:
+        raise RuntimeError("hooks/pdf.py did not log its renderer process")
+    return float(match[1]), float(match[2]), float(match[3])
 
 
 def pdf_facts(pdf: Path) -> tuple[int, int]:
@@ -510,13 +537,35 @@ def report(
     ]
     for n in pdf_scales:
         step = statistics.median(pdf_step(s) for s in series[f"pdf {n}"].samples)
+        child_s = statistics.median(pdf_child(s)[0] for s in series[f"pdf {n}"].samples)
+        child_mb = statistics.median(pdf_child(s)[1] for s in series[f"pdf {n}"].samples)
+        parent_mb = statistics.median(pdf_child(s)[2] for s in series[f"pdf {n}"].samples)
+        alone_process = series[f"alone {n}"].median(lambda x: x.process_seconds)
         extra = t[f"pdf {n}"] - t[f"site {n}"]
         lines += [
             row(
-                f"{n}× PDF の工程 / WeasyPrint 単体（{step:.2f} / {t[f'alone {n}']:.2f} s）",
+                f"{n}× PDF の工程 / WeasyPrint 単体のレンダリング（{step:.2f} / {t[f'alone {n}']:.2f} s）",
                 f"{step / t[f'alone {n}']:.2f}×",
                 "≤ 1.10×",
                 ok(step / t[f"alone {n}"], 1.10),
+            ),
+            row(
+                f"{n}× PDF の工程 / WeasyPrint 単体のプロセス全体（{step:.2f} / {alone_process:.2f} s）",
+                f"{step / alone_process:.2f}×",
+                "",
+                "",
+            ),
+            row(
+                f"{n}× PDF のレンダリング用プロセス / WeasyPrint 単体のプロセス（{child_s:.2f} / {alone_process:.2f} s）",
+                f"{child_s / alone_process:.2f}×",
+                "",
+                "",
+            ),
+            row(
+                f"{n}× ピークメモリ: PDF のレンダリング用プロセス / WeasyPrint 単体（{child_mb:.0f} / {mem[f'alone {n}']:.0f} MB）",
+                f"{child_mb / mem[f'alone {n}']:.2f}×",
+                "≤ 1.15×",
+                ok(child_mb / mem[f"alone {n}"], 1.15),
             ),
             row(
                 f"{n}× サイト+PDF − サイトのみ / WeasyPrint 単体（{extra:.2f} / {t[f'alone {n}']:.2f} s）",
@@ -532,10 +581,11 @@ def report(
                 ok((cpu[f"pdf {n}"] - cpu[f"site {n}"]) / cpu[f"alone {n}"], 1.10),
             ),
             row(
-                f"{n}× ピークメモリ: サイト+PDF / WeasyPrint 単体（{mem[f'pdf {n}']:.0f} / {mem[f'alone {n}']:.0f} MB）",
-                f"{mem[f'pdf {n}'] / mem[f'alone {n}']:.2f}×",
-                "≤ 1.15×",
-                ok(mem[f"pdf {n}"] / mem[f"alone {n}"], 1.15),
+                f"{n}× ピークメモリ: PDF を作る MkDocs のプロセス自身 / サイトのみのビルド"
+                f"（{parent_mb:.0f} / {mem[f'site {n}']:.0f} MB）",
+                f"{parent_mb / mem[f'site {n}']:.2f}×",
+                "",
+                "",
             ),
         ]
     if "site 100" in t and "site 10" in t:
@@ -586,7 +636,10 @@ def report(
             "",
             "## Zensical（同じ素の Markdown、bench/.work の別の仮想環境）",
             "",
-            "Zensical は複数のスレッドで動くので、CPU 時間が壁時計より長くなります。",
+            "Zensical は複数のスレッドで動くので、CPU 時間が壁時計より長くなります。"
+            "Zensical の入力では、ホームの「戦略目標案」の節（`#home-goals`）を検索の索引から外しています"
+            "（100× でこの節の本文が Zensical の上限 128 KB を超え、Zensical が止まるため。どの規模でも同じ扱い。"
+            "このサイトは索引に入れるので、比較は Zensical に少し有利です）。目標: 100× でこのサイトが速いこと。",
             "",
             row("規模", "Zensical s", "CPU s", "MB", "このサイト s", "CPU s", "このサイト / Zensical"),
             row("---", "---:", "---:", "---:", "---:", "---:", "---:"),

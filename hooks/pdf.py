@@ -17,6 +17,7 @@ import json
 import logging
 import posixpath
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -189,10 +190,11 @@ class _ChildHTML:
         report = json.loads(result.stdout.splitlines()[-1])
         self.state.pages.append(report["pages"])
         log.info(
-            "PDF: WeasyPrint laid out %d pages in %.1fs (separate process, peak %.0f MB)",
+            "PDF: WeasyPrint laid out %d pages in %.1fs (separate process, peak %.0f MB; MkDocs' process %.0f MB)",
             report["pages"],
             time.perf_counter() - start,
             report["peak_kb"] / 1024,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         )
 
 
