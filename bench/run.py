@@ -193,8 +193,17 @@ def plain_project(source: Path, dest: Path) -> Path:
         md.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(rendered, md)
     values = json.loads((dump / "config.json").read_text(encoding="utf-8"))
-    # The hooks that read the model (pages and files made from the data) go with the plugin; macros/ stays as a
-    # library, since hooks/citizen.py's ふりがな and dates are the site's own work in both builds.
+    # The hooks that read the model (pages and files made from the data) go with the plugin. macros/ stays as a
+    # library, since hooks/citizen.py's ふりがな and dates are the site's own work in both builds, but without the
+    # adapter (macros/__init__.py, which imports the model, the renderer and the editions): importing
+    # macros.furigana would run it, and the baseline would pay for the model it does not use.
+    adapter = dest / "macros" / "__init__.py"
+    constants = re.findall(
+        r"^[A-Z_]+ = .*$", adapter.read_text(encoding="utf-8"), re.MULTILINE
+    )  # PREVIEW_ENV
+    adapter.write_text(
+        "\n".join(['"""Plain-Markdown baseline: no adapter."""', *constants, ""]), encoding="utf-8"
+    )
     from_model = ("opendata", "editions", "document_pages")
 
     def change(config: dict[str, Any]) -> None:
