@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,27 +47,57 @@ log = logging.getLogger("mkdocs.hooks.pdf")
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_identifier": True}
 
 # What the plugin does with the combined HTML (generator.on_post_build: HTML(string=…).render(), then
-# write_pdf with its Producer finisher), in a process of its own. Prints the page count and its peak RSS.
+# write_pdf with its Producer finisher), in a process of its own. It starts when the build starts and imports
+# WeasyPrint while MkDocs makes the pages, then waits for one line on stdin: the HTML file, the PDF file and the
+# options (none: the build ended without a PDF). It prints the page count and its peak RSS.
 RENDERER = """
-import json, resource, sys, weasyprint
+import json, resource, sys
+import weasyprint
 from mkdocs_to_pdf.utils.metadata_util import prepend_producer
-html_file, pdf_file, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-weasyprint.DEFAULT_OPTIONS.update(options)
-with open(html_file, encoding="utf-8") as f:
+line = sys.stdin.readline()
+if not line:
+    sys.exit(0)
+job = json.loads(line)
+weasyprint.DEFAULT_OPTIONS.update(job["options"])
+with open(job["html"], encoding="utf-8") as f:
     html = f.read()
 document = weasyprint.HTML(string=html).render()
 del html
-document.write_pdf(pdf_file, finisher=prepend_producer)
+document.write_pdf(job["pdf"], finisher=prepend_producer)
 print(json.dumps({"pages": len(document.pages), "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
 
-@dataclass
+@dataclass(eq=False)
 class _Build:
     """What one PDF build learns: the renderer's page count and peak, and the pages that show the PDF's size."""
 
     pages: list[int] = field(default_factory=list)
     meta_pages: list[Path] = field(default_factory=list)
+    renderer: subprocess.Popen[str] | None = None
+
+    def start_renderer(self) -> None:
+        """Start the renderer process (it imports WeasyPrint while the pages are made)."""
+        self.stop_renderer()
+        _RUNNING.add(self)
+        self.renderer = subprocess.Popen(
+            [sys.executable, "-c", RENDERER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def stop_renderer(self) -> None:
+        """End a renderer that got no work (a failed build): it exits at the end of its input."""
+        if self.renderer is not None and self.renderer.returncode is None:
+            self.renderer.communicate("")
+        self.renderer = None
+        _RUNNING.discard(self)
+
+
+# Builds whose renderer process is waiting (on_build_error gets no config to find them by).
+_RUNNING: weakref.WeakSet[_Build] = weakref.WeakSet()
 
 
 def _state(plugin: WithPdfPlugin) -> _Build:
@@ -123,8 +154,10 @@ def on_pre_build(config: MkDocsConfig) -> None:
 
     steps._normalize_link_anchors = normalize_and_finalize  # type: ignore[method-assign]
     # Patch 5: WeasyPrint in a process of its own, which also tells the page count.
-    state = _Build()
-    plugin._strategy_pdf_build = state  # type: ignore[attr-defined]
+    state = _state(plugin)
+    state.pages.clear()
+    state.meta_pages.clear()
+    state.start_renderer()
     assemble = steps.on_post_build
 
     def assemble_and_render(config: Any, output_path: str) -> None:
@@ -172,17 +205,19 @@ class _ChildHTML:
 
         if finisher is not prepend_producer:  # RENDERER applies that one
             raise RuntimeError("hooks/pdf.py: the PDF plugin's finisher changed; update RENDERER")
+        renderer = self.state.renderer
+        if renderer is None:
+            raise RuntimeError("hooks/pdf.py: no renderer process (on_pre_build did not run)")
+        self.state.renderer = None
         with tempfile.TemporaryDirectory(prefix="strategy-pdf-") as tmp:
             html_file = Path(tmp) / "combined.html"
             html_file.write_text(self.string, encoding="utf-8")
             self.string = ""  # this process needs it no more
             start = time.perf_counter()
-            result = subprocess.run(
-                [sys.executable, "-c", RENDERER, str(html_file), target, json.dumps(PDF_OPTIONS)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            job = {"html": str(html_file), "pdf": target, "options": PDF_OPTIONS}
+            stdout, stderr = renderer.communicate(json.dumps(job) + "\n")
+            result = subprocess.CompletedProcess(renderer.args, renderer.returncode, stdout, stderr)
+            _RUNNING.discard(self.state)
         if result.returncode != 0:
             raise RuntimeError(f"hooks/pdf.py: WeasyPrint failed:\n{result.stderr[-4000:]}")
         for line in result.stderr.splitlines():
@@ -263,8 +298,16 @@ def on_post_build(config: MkDocsConfig) -> None:
     pdf = site / plugin.config["output_path"]
     (pdf.parent / "styles.scss").unlink(missing_ok=True)
     state = _state(plugin)
+    state.stop_renderer()  # unused only if the plugin rendered nothing
     if len(state.pages) != 1:
         raise RuntimeError(f"hooks/pdf.py: expected one PDF rendered by WeasyPrint, saw {len(state.pages)}")
     meta = f"（A4・{state.pages[0]} ページ・{round(pdf.stat().st_size / 1024):,} KB）"
     for page in state.meta_pages:
         page.write_text(page.read_text(encoding="utf-8").replace(PDF_META_SLOT, meta), encoding="utf-8")
+
+
+def on_build_error(error: Exception) -> None:
+    """A failed build: the renderer processes started for it get no work (each exits at the end of its input)."""
+    del error
+    for state in list(_RUNNING):
+        state.stop_renderer()
