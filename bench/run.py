@@ -114,8 +114,8 @@ def run(cmd: list[str] | tuple[str, ...], cwd: Path, **env: str) -> Sample:
 
 
 def pages_of(site: Path) -> int:
-    """The number of HTML pages a build wrote (its sitemap's pages)."""
-    return len(re.findall(r"<loc>", (site / "sitemap.xml").read_text(encoding="utf-8")))
+    """The number of HTML pages a build wrote (not the 404 page; the sitemap is empty without a site_url)."""
+    return len([p for p in site.rglob("*.html") if p.name != "404.html"])
 
 
 def build(project: Path, *, pdf: bool = False, timeout: float | None = None) -> Sample:
@@ -135,7 +135,7 @@ def zensical(project: Path) -> Sample:
     """`zensical build` of a plain-Markdown project (its own virtualenv, its own site/)."""
     shutil.rmtree(project / "site", ignore_errors=True)
     sample = run([str(ZENSICAL), "build", "--clean"], project)
-    sample.pages = len([p for p in (project / "site").rglob("*.html") if p.name != "404.html"])
+    sample.pages = pages_of(project / "site")
     return sample
 
 
@@ -238,13 +238,25 @@ def zensical_project(plain: Path, dest: Path) -> Path:
 # --- measurements ---------------------------------------------------------------------------------------
 
 
+BUILDING_DIR = re.compile(r"file://[^\"')]*?\.building-\d+-[0-9a-f]+/")  # hooks/site_output.py's build dir
+
+
 def weasyprint_alone(project: Path) -> Sample:
     """WeasyPrint alone on the combined HTML the plugin wrote (time of the rendering only; peak RSS of the
-    whole process)."""
+    whole process). The HTML links the stylesheets where the build wrote them, in hooks/site_output.py's build
+    directory, which became site/: the links are pointed there, and the PDF must have the build's page count."""
     site = project / "site"
+    html = (site / HTML_PATH).read_text(encoding="utf-8")
+    linked = BUILDING_DIR.sub(lambda m: f"file://{site}/", html)
+    assert linked != html, "the combined HTML links no stylesheet of the build"
+    source = project / "alone.html"
+    source.write_text(linked, encoding="utf-8")
     out = project / "alone.pdf"
-    sample = run([PY, "-c", WEASYPRINT_ALONE, str(site / HTML_PATH), str(site), str(out)], project)
+    sample = run([PY, "-c", WEASYPRINT_ALONE, str(source), str(site), str(out)], project)
     sample.seconds, sample.process_seconds = (float(x) for x in sample.log.split()[-2:])
+    built, alone = pdf_facts(site / PDF_PATH)[1], pdf_facts(out)[1]
+    if built != alone:
+        raise RuntimeError(f"WeasyPrint alone made {alone} pages, the build {built}: not the same document")
     return sample
 
 
