@@ -6,8 +6,8 @@ loads none of the PDF stack. They do nothing unless the `to-pdf` plugin is confi
 The plugin assembles the combined HTML in the MkDocs process; WeasyPrint lays it out in a fresh Python process
 (`RENDERER`), the same call the plugin makes, so that the PDF's time and memory are WeasyPrint's own and not
 added on top of everything MkDocs holds (the pages, the plugin's parsed articles, the search and ふりがな
-dictionaries). The child reports the page count and its peak memory; this module keeps per-build state on the
-plugin instance, no module globals.
+dictionaries). The child reports the page count and its peak memory. Per-build state lives on the plugin
+instance; the one module-level set only lists renderer processes still waiting, for on_build_error.
 """
 
 from __future__ import annotations
