@@ -44,14 +44,24 @@ HTML_PATH = "pdf/combined.html"
 PDF_CONFIG = "mkdocs-pdf.yml"  # mkdocs.yml plus the PDF plugin and hooks/pdf.py
 ZENSICAL = Path(__file__).resolve().parent / ".work" / "zensical" / "bin" / "zensical"
 PDF_PATH = "pdf/strategy.pdf"
+ZENSICAL_EXCLUDE = ("{ #home-goals }", "{ #home-goals data-search-exclude }")  # see zensical_project
 PDF_TOOK = re.compile(r"Converting \d+ articles to PDF took ([\d.]+)s")
+PDF_CHILD = re.compile(
+    r"PDF: WeasyPrint laid out \d+ pages in ([\d.]+)s \(separate process, peak ([\d.]+) MB; "
+    r"MkDocs' process ([\d.]+) MB\)"
+)
+# The plugin's own call on the same HTML (hooks/pdf.py's RENDERER: no base URL, the same options), timed.
 WEASYPRINT_ALONE = """
-import sys, time, weasyprint
-html = open(sys.argv[1], encoding="utf-8").read()
+import sys, time
 start = time.perf_counter()
-weasyprint.HTML(string=html, base_url=sys.argv[2]).write_pdf(sys.argv[3], pdf_variant="pdf/ua-1", pdf_identifier=True)
-print(time.perf_counter() - start)
-"""  # the time of the rendering only; the process's CPU time (wait4) includes Python's start and the import
+import weasyprint
+weasyprint.DEFAULT_OPTIONS.update(pdf_variant="pdf/ua-1", pdf_identifier=True)
+html = open(sys.argv[1], encoding="utf-8").read()
+rendering = time.perf_counter()
+weasyprint.HTML(string=html).render().write_pdf(sys.argv[3])
+end = time.perf_counter()
+print(end - rendering, end - start)
+"""  # the rendering's time, and the process's (Python's start and the import too)
 
 
 @dataclass
@@ -63,6 +73,7 @@ class Sample:
     log: str = ""
     pages: int = 0
     cpu: float = 0.0  # user + system seconds of the process (and of the children it waited for)
+    process_seconds: float = 0.0  # WeasyPrint alone: the whole process, not only the rendering
 
 
 @dataclass
@@ -103,8 +114,8 @@ def run(cmd: list[str] | tuple[str, ...], cwd: Path, **env: str) -> Sample:
 
 
 def pages_of(site: Path) -> int:
-    """The number of HTML pages a build wrote (its sitemap's pages)."""
-    return len(re.findall(r"<loc>", (site / "sitemap.xml").read_text(encoding="utf-8")))
+    """The number of HTML pages a build wrote (not the 404 page; the sitemap is empty without a site_url)."""
+    return len([p for p in site.rglob("*.html") if p.name != "404.html"])
 
 
 def build(project: Path, *, pdf: bool = False, timeout: float | None = None) -> Sample:
@@ -124,7 +135,7 @@ def zensical(project: Path) -> Sample:
     """`zensical build` of a plain-Markdown project (its own virtualenv, its own site/)."""
     shutil.rmtree(project / "site", ignore_errors=True)
     sample = run([str(ZENSICAL), "build", "--clean"], project)
-    sample.pages = len([p for p in (project / "site").rglob("*.html") if p.name != "404.html"])
+    sample.pages = pages_of(project / "site")
     return sample
 
 
@@ -176,16 +187,28 @@ def plain_project(source: Path, dest: Path) -> Path:
     edit_config(source, lambda c: c["hooks"].remove("hooks/bench_dump.py"))
     (source / "hooks" / "bench_dump.py").unlink()
     shutil.copytree(source, dest, ignore=shutil.ignore_patterns("site", "__pycache__", PDF_CONFIG))
-    shutil.rmtree(dest / "macros")
-    for md in (dest / "docs").rglob("*.md"):
-        rendered = dump / "docs" / md.relative_to(dest / "docs")
-        if rendered.exists():
-            shutil.copy2(rendered, md)
+    # Every page as the macros rendered it, the generated ones (document pages, editions) included, as files.
+    for rendered in (dump / "docs").rglob("*.md"):
+        md = dest / "docs" / rendered.relative_to(dump / "docs")
+        md.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(rendered, md)
     values = json.loads((dump / "config.json").read_text(encoding="utf-8"))
+    # The hooks that read the model (pages and files made from the data) go with the plugin. macros/ stays as a
+    # library, since hooks/citizen.py's ふりがな and dates are the site's own work in both builds, but without the
+    # adapter (macros/__init__.py, which imports the model, the renderer and the editions): importing
+    # macros.furigana would run it, and the baseline would pay for the model it does not use.
+    adapter = dest / "macros" / "__init__.py"
+    constants = re.findall(
+        r"^[A-Z_]+ = .*$", adapter.read_text(encoding="utf-8"), re.MULTILINE
+    )  # PREVIEW_ENV
+    adapter.write_text(
+        "\n".join(['"""Plain-Markdown baseline: no adapter."""', *constants, ""]), encoding="utf-8"
+    )
+    from_model = ("opendata", "editions", "document_pages")
 
     def change(config: dict[str, Any]) -> None:
         without_plugin(config, "macros")
-        config["hooks"] = [h for h in config["hooks"] if "opendata" not in h]
+        config["hooks"] = [h for h in config["hooks"] if not any(m in h for m in from_model)]
         config["watch"] = [w for w in config.get("watch", []) if w != "macros"]
         config.update(values)
 
@@ -202,19 +225,38 @@ def zensical_project(plain: Path, dest: Path) -> Path:
     call = 'page_of("about/revisions.md")'
     assert call in text, f"{partial}: no {call}"
     partial.write_text(text.replace(call, '{"url": "about/revisions/"}'), encoding="utf-8")
+    # Zensical refuses a search field over 128 KB; the home page's section of all goals passes that at 100×. Its
+    # section is left out of Zensical's index at every scale (its documented `data-search-exclude`), so that all
+    # scales compare the same pages; this site indexes it, so the comparison favours Zensical a little.
+    home = dest / "docs" / "index.md"
+    text = home.read_text(encoding="utf-8")
+    assert ZENSICAL_EXCLUDE[0] in text, f"{home}: no {ZENSICAL_EXCLUDE[0]}"
+    home.write_text(text.replace(*ZENSICAL_EXCLUDE), encoding="utf-8")
     return dest
 
 
 # --- measurements ---------------------------------------------------------------------------------------
 
 
+BUILDING_DIR = re.compile(r"file://[^\"')]*?\.building-\d+-[0-9a-f]+/")  # hooks/site_output.py's build dir
+
+
 def weasyprint_alone(project: Path) -> Sample:
     """WeasyPrint alone on the combined HTML the plugin wrote (time of the rendering only; peak RSS of the
-    whole process)."""
+    whole process). The HTML links the stylesheets where the build wrote them, in hooks/site_output.py's build
+    directory, which became site/: the links are pointed there, and the PDF must have the build's page count."""
     site = project / "site"
+    html = (site / HTML_PATH).read_text(encoding="utf-8")
+    linked = BUILDING_DIR.sub(lambda m: f"file://{site}/", html)
+    assert linked != html, "the combined HTML links no stylesheet of the build"
+    source = project / "alone.html"
+    source.write_text(linked, encoding="utf-8")
     out = project / "alone.pdf"
-    sample = run([PY, "-c", WEASYPRINT_ALONE, str(site / HTML_PATH), str(site), str(out)], project)
-    sample.seconds = float(sample.log.split()[-1])
+    sample = run([PY, "-c", WEASYPRINT_ALONE, str(source), str(site), str(out)], project)
+    sample.seconds, sample.process_seconds = (float(x) for x in sample.log.split()[-2:])
+    built, alone = pdf_facts(site / PDF_PATH)[1], pdf_facts(out)[1]
+    if built != alone:
+        raise RuntimeError(f"WeasyPrint alone made {alone} pages, the build {built}: not the same document")
     return sample
 
 
@@ -224,6 +266,15 @@ def pdf_step(sample: Sample) -> float:
     if not match:
         raise RuntimeError("the PDF plugin did not log its time")
     return float(match[1])
+
+
+def pdf_child(sample: Sample) -> tuple[float, float, float]:
+    """The renderer process of hooks/pdf.py: its wall seconds and its own peak RSS (MB), and the peak RSS of
+    the MkDocs process that started it, as hooks/pdf.py logs them."""
+    match = PDF_CHILD.search(sample.log)
+    if not match:
+        raise RuntimeError("hooks/pdf.py did not log its renderer process")
+    return float(match[1]), float(match[2]), float(match[3])
 
 
 def pdf_facts(pdf: Path) -> tuple[int, int]:
@@ -507,13 +558,35 @@ def report(
     ]
     for n in pdf_scales:
         step = statistics.median(pdf_step(s) for s in series[f"pdf {n}"].samples)
+        child_s = statistics.median(pdf_child(s)[0] for s in series[f"pdf {n}"].samples)
+        child_mb = statistics.median(pdf_child(s)[1] for s in series[f"pdf {n}"].samples)
+        parent_mb = statistics.median(pdf_child(s)[2] for s in series[f"pdf {n}"].samples)
+        alone_process = series[f"alone {n}"].median(lambda x: x.process_seconds)
         extra = t[f"pdf {n}"] - t[f"site {n}"]
         lines += [
             row(
-                f"{n}× PDF の工程 / WeasyPrint 単体（{step:.2f} / {t[f'alone {n}']:.2f} s）",
+                f"{n}× PDF の工程 / WeasyPrint 単体のレンダリング（{step:.2f} / {t[f'alone {n}']:.2f} s）",
                 f"{step / t[f'alone {n}']:.2f}×",
                 "≤ 1.10×",
                 ok(step / t[f"alone {n}"], 1.10),
+            ),
+            row(
+                f"{n}× PDF の工程 / WeasyPrint 単体のプロセス全体（{step:.2f} / {alone_process:.2f} s）",
+                f"{step / alone_process:.2f}×",
+                "",
+                "",
+            ),
+            row(
+                f"{n}× PDF のレンダリング用プロセス / WeasyPrint 単体のプロセス（{child_s:.2f} / {alone_process:.2f} s）",
+                f"{child_s / alone_process:.2f}×",
+                "",
+                "",
+            ),
+            row(
+                f"{n}× ピークメモリ: PDF のレンダリング用プロセス / WeasyPrint 単体（{child_mb:.0f} / {mem[f'alone {n}']:.0f} MB）",
+                f"{child_mb / mem[f'alone {n}']:.2f}×",
+                "≤ 1.15×",
+                ok(child_mb / mem[f"alone {n}"], 1.15),
             ),
             row(
                 f"{n}× サイト+PDF − サイトのみ / WeasyPrint 単体（{extra:.2f} / {t[f'alone {n}']:.2f} s）",
@@ -529,10 +602,11 @@ def report(
                 ok((cpu[f"pdf {n}"] - cpu[f"site {n}"]) / cpu[f"alone {n}"], 1.10),
             ),
             row(
-                f"{n}× ピークメモリ: サイト+PDF / WeasyPrint 単体（{mem[f'pdf {n}']:.0f} / {mem[f'alone {n}']:.0f} MB）",
-                f"{mem[f'pdf {n}'] / mem[f'alone {n}']:.2f}×",
-                "≤ 1.15×",
-                ok(mem[f"pdf {n}"] / mem[f"alone {n}"], 1.15),
+                f"{n}× ピークメモリ: PDF を作る MkDocs のプロセス自身 / サイトのみのビルド"
+                f"（{parent_mb:.0f} / {mem[f'site {n}']:.0f} MB）",
+                f"{parent_mb / mem[f'site {n}']:.2f}×",
+                "",
+                "",
             ),
         ]
     if "site 100" in t and "site 10" in t:
@@ -584,6 +658,11 @@ def report(
             "## Zensical（同じ素の Markdown、bench/.work の別の仮想環境）",
             "",
             "Zensical は複数のスレッドで動くので、CPU 時間が壁時計より長くなります。",
+            (
+                "Zensical の入力では、ホームの「戦略目標案」の節（`#home-goals`）を検索の索引から外しています"
+                "（100× でこの節の本文が Zensical の上限 128 KB を超え、Zensical が止まるため。どの規模でも同じ扱い。"
+                "このサイトは索引に入れるので、比較は Zensical に少し有利です）。目標: 100× でこのサイトが速いこと。"
+            ),
             "",
             row("規模", "Zensical s", "CPU s", "MB", "このサイト s", "CPU s", "このサイト / Zensical"),
             row("---", "---:", "---:", "---:", "---:", "---:", "---:"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import html
 import json
 import logging
@@ -142,6 +143,24 @@ def page_dates(src_uri: str) -> dict[str, str]:
 # --- per page ----------------------------------------------------------------------------------------------------
 
 
+def _by_digest(function: Any) -> Any:
+    """Keep a function's results by a digest of its one text argument: `mkdocs serve` rebuilds every page on every
+    save, and all pages but the edited one are the same text again."""
+    kept: dict[bytes, Any] = {}
+
+    @functools.wraps(function)
+    def cached(text: str) -> Any:
+        key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+        if key not in kept:
+            if len(kept) >= 8192:
+                kept.clear()
+            kept[key] = function(text)
+        return kept[key]
+
+    return cached
+
+
+@_by_digest
 def description(content: str) -> str:
     """The first sentences of a page's own text (no headings, no site notes), about 60-120 characters."""
     soup = BeautifulSoup(content, "html.parser")
@@ -193,12 +212,17 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     return context
 
 
-def furigana_texts(output: str) -> list[str]:
+def furigana_texts(output: str) -> tuple[str, ...]:
     """The text nodes of the page's article that may get readings, as the browser's DOM holds them."""
     start, end = output.find("<article"), output.rfind("</article>")
     if start < 0 or end < 0:
-        return []
-    soup = BeautifulSoup(output[start : end + len("</article>")], "html.parser")
+        return ()
+    return _article_texts(output[start : end + len("</article>")])
+
+
+@_by_digest
+def _article_texts(article: str) -> tuple[str, ...]:
+    soup = BeautifulSoup(article, "html.parser")
     texts = []
     for node in soup.find_all(string=True):
         if type(node) is not NavigableString:  # comments, CDATA, doctype
@@ -209,7 +233,7 @@ def furigana_texts(output: str) -> list[str]:
         ):
             continue
         texts.append(str(node))
-    return texts
+    return tuple(texts)
 
 
 def _fix_input(match: re.Match[str]) -> str:
@@ -366,6 +390,7 @@ def wrap(text: str, font: Any, width: int) -> list[str]:
     return [*lines, line] if line else lines
 
 
+@functools.lru_cache(maxsize=4096)  # `mkdocs serve` rebuilds every page on every save: the same images
 def share_image(title: str, site_name: str, home: bool) -> bytes:
     """A 1200×630 PNG: the page title large, the site's name below, the site's colours (no emblem)."""
     import io

@@ -2,15 +2,29 @@
 
 Listed under `hooks:` in mkdocs-pdf.yml only (mkdocs.yml plus the `to-pdf` plugin), so that a site build
 loads none of the PDF stack. They do nothing unless the `to-pdf` plugin is configured.
+
+The plugin assembles the combined HTML in the MkDocs process; WeasyPrint lays it out in a fresh Python process
+(`RENDERER`), the same call the plugin makes, so that the PDF's time and memory are WeasyPrint's own and not
+added on top of everything MkDocs holds (the pages, the plugin's parsed articles, the search and ふりがな
+dictionaries). The child reports the page count and its peak memory. Per-build state lives on the plugin
+instance; the one module-level set only lists renderer processes still waiting, for on_build_error.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import posixpath
 import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -28,6 +42,71 @@ from mkdocs_to_pdf.themes import material
 
 PLUGIN_NAME = "to-pdf"
 DOCUMENT_LANG = "ja"
+log = logging.getLogger("mkdocs.hooks.pdf")
+# The WeasyPrint options on_config sets (Patch 2), passed on to the renderer process.
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_identifier": True}
+
+# What the plugin does with the combined HTML (generator.on_post_build: HTML(string=…).render(), then
+# write_pdf with its Producer finisher), in a process of its own. It starts when the build starts and imports
+# WeasyPrint while MkDocs makes the pages, then waits for one line on stdin: the HTML file, the PDF file and the
+# options (none: the build ended without a PDF). It prints the page count and its peak RSS.
+RENDERER = """
+import json, resource, sys
+import weasyprint
+from mkdocs_to_pdf.utils.metadata_util import prepend_producer
+line = sys.stdin.readline()
+if not line:
+    sys.exit(0)
+job = json.loads(line)
+weasyprint.DEFAULT_OPTIONS.update(job["options"])
+with open(job["html"], encoding="utf-8") as f:
+    html = f.read()
+document = weasyprint.HTML(string=html).render()
+del html
+document.write_pdf(job["pdf"], finisher=prepend_producer)
+print(json.dumps({"pages": len(document.pages), "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+@dataclass(eq=False)
+class _Build:
+    """What one PDF build learns: the renderer's page count and peak, and the pages that show the PDF's size."""
+
+    pages: list[int] = field(default_factory=list)
+    meta_pages: list[Path] = field(default_factory=list)
+    renderer: subprocess.Popen[str] | None = None
+
+    def start_renderer(self) -> None:
+        """Start the renderer process (it imports WeasyPrint while the pages are made)."""
+        self.stop_renderer()
+        _RUNNING.add(self)
+        self.renderer = subprocess.Popen(
+            [sys.executable, "-c", RENDERER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def stop_renderer(self) -> None:
+        """End a renderer that got no work (a failed build): it exits at the end of its input."""
+        if self.renderer is not None and self.renderer.returncode is None:
+            self.renderer.communicate("")
+        self.renderer = None
+        _RUNNING.discard(self)
+
+
+# Builds whose renderer process is waiting (on_build_error gets no config to find them by).
+_RUNNING: weakref.WeakSet[_Build] = weakref.WeakSet()
+
+
+def _state(plugin: WithPdfPlugin) -> _Build:
+    """This build's state, kept on the plugin instance (MkDocs makes one per config)."""
+    state = getattr(plugin, "_strategy_pdf_build", None)
+    if state is None:
+        state = _Build()
+        plugin._strategy_pdf_build = state  # type: ignore[attr-defined]
+    return state
 
 
 def _plugin(config: MkDocsConfig) -> WithPdfPlugin | None:
@@ -46,9 +125,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     base = Path(config.config_file_path or ".").resolve().parent
     plugin.config["custom_template_path"] = str(base / plugin.config["custom_template_path"])
     # Patch 2: the plugin passes no WeasyPrint options; PDF/UA-1 implies tags and PDF 1.7.
-    weasyprint.DEFAULT_OPTIONS["pdf_variant"] = "pdf/ua-1"
-    # Trailer /ID from an MD5 of the PDF objects: deterministic, unlike none at all.
-    weasyprint.DEFAULT_OPTIONS["pdf_identifier"] = True
+    # Trailer /ID from an MD5 of the PDF objects: deterministic, unlike none at all. (The renderer process gets
+    # these; they are set here too for anything else that renders in this process, e.g. the 新旧対照表 PDFs.)
+    weasyprint.DEFAULT_OPTIONS.update(PDF_OPTIONS)
     return config
 
 
@@ -74,9 +153,22 @@ def on_pre_build(config: MkDocsConfig) -> None:
         finalize(soup, title=title)
 
     steps._normalize_link_anchors = normalize_and_finalize  # type: ignore[method-assign]
-    PAGE_COUNT.clear()
-    META_PAGES.clear()
-    generator.prepend_producer = _counting(generator.prepend_producer)
+    # Patch 5: WeasyPrint in a process of its own, which also tells the page count.
+    state = _state(plugin)
+    state.pages.clear()
+    state.meta_pages.clear()
+    state.start_renderer()
+    assemble = steps.on_post_build
+
+    def assemble_and_render(config: Any, output_path: str) -> None:
+        render_html = generator.HTML  # the name generator.on_post_build calls; put back right after
+        generator.HTML = functools.partial(_ChildHTML, state)  # type: ignore[assignment]
+        try:
+            assemble(config, output_path)
+        finally:
+            generator.HTML = render_html  # type: ignore[assignment]
+
+    steps.on_post_build = assemble_and_render  # type: ignore[method-assign]
 
 
 def finalize(soup: BeautifulSoup, *, title: str) -> None:
@@ -97,24 +189,48 @@ def finalize(soup: BeautifulSoup, *, title: str) -> None:
                 meta["content"] = stamp  # plugin writes now(); honour SOURCE_DATE_EPOCH
 
 
-# The number of pages WeasyPrint laid out, from the finisher the plugin passes to write_pdf (Patch 5: the
-# plugin offers no other way to it; reading the PDF back with pypdf cost seconds on large documents).
-PAGE_COUNT: list[int] = []
+class _ChildHTML:
+    """Stands in for weasyprint.HTML in the plugin's last step: `HTML(string=…).render().write_pdf(path,
+    finisher=…)` runs RENDERER in a fresh process on the same string, with the same options and finisher."""
 
+    def __init__(self, state: _Build, *, string: str) -> None:
+        self.state = state
+        self.string = string
 
-def _counting(finisher: Callable[..., None]) -> Callable[..., None]:
-    # Wrap the plugin's own finisher, never another wrapper: MkDocs loads this hook afresh for every config,
-    # and the pages must be counted into this module's PAGE_COUNT (on_pre_build installs it, per build).
-    while getattr(finisher, "counts_pages", False):
-        finisher = finisher.__wrapped__  # type: ignore[attr-defined]
+    def render(self) -> _ChildHTML:
+        return self
 
-    @functools.wraps(finisher)
-    def count_pages(document: Any, pdf: Any) -> None:
-        PAGE_COUNT.append(len(document.pages))
-        finisher(document, pdf)
+    def write_pdf(self, target: str, finisher: Callable[..., None] | None = None) -> None:
+        from mkdocs_to_pdf.utils.metadata_util import prepend_producer
 
-    count_pages.counts_pages = True  # type: ignore[attr-defined]
-    return count_pages
+        if finisher is not prepend_producer:  # RENDERER applies that one
+            raise RuntimeError("hooks/pdf.py: the PDF plugin's finisher changed; update RENDERER")
+        renderer = self.state.renderer
+        if renderer is None:
+            raise RuntimeError("hooks/pdf.py: no renderer process (on_pre_build did not run)")
+        self.state.renderer = None
+        with tempfile.TemporaryDirectory(prefix="strategy-pdf-") as tmp:
+            html_file = Path(tmp) / "combined.html"
+            html_file.write_text(self.string, encoding="utf-8")
+            self.string = ""  # this process needs it no more
+            start = time.perf_counter()
+            job = {"html": str(html_file), "pdf": target, "options": PDF_OPTIONS}
+            stdout, stderr = renderer.communicate(json.dumps(job) + "\n")
+            result = subprocess.CompletedProcess(renderer.args, renderer.returncode, stdout, stderr)
+            _RUNNING.discard(self.state)
+        if result.returncode != 0:
+            raise RuntimeError(f"hooks/pdf.py: WeasyPrint failed:\n{result.stderr[-4000:]}")
+        for line in result.stderr.splitlines():
+            log.debug("WeasyPrint: %s", line)
+        report = json.loads(result.stdout.splitlines()[-1])
+        self.state.pages.append(report["pages"])
+        log.info(
+            "PDF: WeasyPrint laid out %d pages in %.1fs (separate process, peak %.0f MB; MkDocs' process %.0f MB)",
+            report["pages"],
+            time.perf_counter() - start,
+            report["peak_kb"] / 1024,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        )
 
 
 def _alternate_link(html: str, pdf_path: str, page: Page, theme: Any) -> str:
@@ -130,7 +246,6 @@ HEADER_END = re.compile(r"</nav>\s*</header>")
 PDF_BUTTON = re.compile(r'(<a class="md-header-nav__button md-icon" href="[^"]*") title="PDF"')
 PDF_BUTTON_LABEL = r'\1 title="議会配付用 PDF（A4）" aria-label="議会配付用 PDF（A4）をダウンロード"'
 HREF = "__PDF_HREF__"
-META_PAGES: list[Path] = []  # the pages that show the PDF's length and size
 
 
 @functools.cache
@@ -158,7 +273,7 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     if plugin is None or not plugin.enabled:
         return output
     if PDF_META_SLOT in output:
-        META_PAGES.append(Path(page.file.abs_dest_path))
+        _state(plugin).meta_pages.append(Path(page.file.abs_dest_path))
     href = posixpath.relpath(plugin.config["output_path"], posixpath.dirname(page.file.dest_uri) or ".")
     return _with_button(output, href)
 
@@ -182,8 +297,17 @@ def on_post_build(config: MkDocsConfig) -> None:
     site = Path(config.site_dir)
     pdf = site / plugin.config["output_path"]
     (pdf.parent / "styles.scss").unlink(missing_ok=True)
-    if len(PAGE_COUNT) != 1:
-        raise RuntimeError(f"hooks/pdf.py: expected one PDF rendered by WeasyPrint, saw {len(PAGE_COUNT)}")
-    meta = f"（A4・{PAGE_COUNT[0]} ページ・{round(pdf.stat().st_size / 1024):,} KB）"
-    for page in META_PAGES:
+    state = _state(plugin)
+    state.stop_renderer()  # unused only if the plugin rendered nothing
+    if len(state.pages) != 1:
+        raise RuntimeError(f"hooks/pdf.py: expected one PDF rendered by WeasyPrint, saw {len(state.pages)}")
+    meta = f"（A4・{state.pages[0]} ページ・{round(pdf.stat().st_size / 1024):,} KB）"
+    for page in state.meta_pages:
         page.write_text(page.read_text(encoding="utf-8").replace(PDF_META_SLOT, meta), encoding="utf-8")
+
+
+def on_build_error(error: Exception) -> None:
+    """A failed build: the renderer processes started for it get no work (each exits at the end of its input)."""
+    del error
+    for state in list(_RUNNING):
+        state.stop_renderer()

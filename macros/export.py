@@ -13,6 +13,7 @@ the exact text. No MkDocs here.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -261,9 +262,60 @@ def _csv(file: ExportedFile, strategy: Strategy) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+# The last rendering: a build renders the current text twice otherwise (hooks/opendata.py for site/data/, and
+# hooks/editions.py for the current edition's own copy, the same model object).
+_last: list[tuple[Strategy, Publication, dict[str, bytes]]] = []
+
+
 def render(strategy: Strategy, publication: Publication | None = None) -> dict[str, bytes]:
     """The bytes of every file in `FILES`, by name, generated from the model without reading or writing files."""
     publication = publication if publication is not None else Publication()
+    for done, settings, files in _last:
+        if done is strategy and settings == publication:  # models are frozen: the same object, the same bytes
+            return dict(files)
+    files = _cached(strategy, publication)
+    _last[:] = [(strategy, publication, files)]
+    return dict(files)
+
+
+def _cache_dir() -> Path:
+    """Where rendered files are kept between builds: the user's own cache directory."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "morioka-strategy" / "export"
+
+
+def _cached(strategy: Strategy, publication: Publication) -> dict[str, bytes]:
+    """`_render`'s bytes, kept by a digest of what they are made from: the model's values (with their Python
+    types, as the YAML writer sees them), the publication settings, and this module's code and PyYAML's version.
+    A build of unchanged data reads them back instead of writing YAML and CSV again."""
+    digest = hashlib.sha256()
+    for part in (
+        repr(strategy.model_dump(mode="python")),
+        repr(publication.model_dump(mode="python")),
+        Path(__file__).read_text(encoding="utf-8"),
+        Path(__file__).with_name("model.py").read_text(encoding="utf-8"),
+        yaml.__version__,
+    ):
+        digest.update(part.encode("utf-8") + b"\0")
+    path = _cache_dir() / f"{digest.hexdigest()}.json"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        return {name: bytes.fromhex(stored[name]) for name in (f.name for f in FILES)}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    files = _render(strategy, publication)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({name: content.hex() for name, content in files.items()}, f)
+        os.replace(temp, path)  # never half a file under the digest
+    except OSError:
+        pass  # a read-only home: render every time
+    return files
+
+
+def _render(strategy: Strategy, publication: Publication) -> dict[str, bytes]:
     sources: dict[str, Callable[[ExportedFile], bytes]] = {
         "JSON": lambda f: (
             metadata_json(strategy, publication) if f.name == "metadata.json" else model_json(strategy)

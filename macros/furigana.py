@@ -58,6 +58,21 @@ def align(surface: str, reading: str) -> list[tuple[int, int, str]] | None:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _sudachi_readings(text: str) -> tuple[Segment, ...]:
+    """SudachiPy's readings of a text without overrides, from its start. Kept per text: every page repeats the
+    same texts, and `mkdocs serve` rebuilds the whole site on every save."""
+    out: list[Segment] = []
+    offset = 0
+    for surface, reading in _morphemes()(text):
+        if HAS_KANJI.search(surface) and reading and _KANA_ONLY.match(reading):
+            kana = hiragana(reading)
+            aligned = align(surface, kana) or [(0, len(surface), kana)]
+            out += [(offset + o, n, r) for o, n, r in aligned]
+        offset += len(surface)
+    return tuple(out)
+
+
 class Reader:
     """Readings of texts: the overrides first (longest word first), SudachiPy for the rest."""
 
@@ -88,15 +103,7 @@ class Reader:
         return out
 
     def _sudachi(self, text: str, base: int) -> list[Segment]:
-        out: list[Segment] = []
-        offset = 0
-        for surface, reading in _morphemes()(text):
-            if HAS_KANJI.search(surface) and reading and _KANA_ONLY.match(reading):
-                kana = hiragana(reading)
-                aligned = align(surface, kana) or [(0, len(surface), kana)]
-                out += [(base + offset + o, n, r) for o, n, r in aligned]
-            offset += len(surface)
-        return out
+        return [(base + o, n, r) for o, n, r in _sudachi_readings(text)]
 
     def ruby(self, text: str) -> str:
         """The text with readings in brackets, for tests and reviews: 盛岡(もりおか)市(し)."""

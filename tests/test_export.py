@@ -281,3 +281,33 @@ def test_a_failing_strict_build_writes_no_data(tmp_path: Path):
     # Pages were written into a staging folder, then strict mode aborted: no site, no data (hooks/site_output.py).
     assert not (tmp_path / "site").exists()
     assert not list(tmp_path.glob("site.building-*"))
+
+
+def test_rendered_files_are_kept_by_content(
+    strategy: Strategy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A build of unchanged data reads the files back (macros/export.py's cache); changed text, a changed
+    publication setting or a damaged cache entry never gives old bytes."""
+    from macros import export as module
+    from macros.publication import Publication
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(module, "_last", [])
+    fresh = module._render(strategy, Publication())
+    assert render(strategy) == fresh
+    [entry] = (tmp_path / "morioka-strategy" / "export").iterdir()
+    module._last.clear()
+    calls: list[int] = []
+    real = module._render
+    monkeypatch.setattr(module, "_render", lambda *a: calls.append(1) or real(*a))
+    assert render(strategy) == fresh and not calls  # read back, not rendered
+
+    meta = strategy.meta.model_copy(update={"title": strategy.meta.title + "（改）"})
+    changed = strategy.model_copy(update={"meta": meta})
+    assert render(changed)["strategy.yaml"] != fresh["strategy.yaml"] and calls == [1]
+    assert b"\xef\xbc\x88\xe6\x94\xb9\xef\xbc\x89" in render(changed)["strategy.json"]  # （改）
+    assert render(strategy, Publication(publisher="盛岡市")) != fresh and calls == [1, 1]
+
+    entry.write_text("{", encoding="utf-8")
+    module._last.clear()
+    assert render(strategy) == fresh and calls == [1, 1, 1]  # damaged: rendered again
