@@ -9,6 +9,7 @@ content, not its square, grows with n.
 from __future__ import annotations
 
 import copy
+import hashlib
 import shutil
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ from macros.model import Strategy, parse
 FRAMEWORK_BLOCKS = {"viewpoint_issues", "viewpoint_guidelines", "solutions", "skeleton", "structure", "goals"}
 # The document has one list of remarks and one summary of them: copies extend those, renumbered.
 REMARK_BLOCKS = {"remarks", "remark_summary"}
-PROJECT_PARTS = ("mkdocs.yml", "mkdocs-pdf.yml", "data", "docs", "macros", "hooks")
+PROJECT_PARTS = ("mkdocs.yml", "mkdocs-pdf.yml", "project.py", "data", "docs", "macros", "hooks")
 
 
 def _suffix_ids(node: Any, suffix: str) -> Any:
@@ -127,4 +128,17 @@ def write_project(dest: Path, n: int, source: Path = ROOT) -> Strategy:
         data = scale(load_file(source / "data" / "strategy.yaml").data, n)
         text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
         data_file.write_text(text, encoding="utf-8")
+        _freeze_as_the_only_edition(dest, data_file)
     return parse(load_file(data_file))
+
+
+def _freeze_as_the_only_edition(dest: Path, data_file: Path) -> None:
+    """The scaled text as the one published edition (its frozen copy and digest), as the real data is today: a
+    build then makes the current text only, not an archive of the real text and a 新旧対照表 to the scaled one."""
+    registry = dest / "data" / "editions" / "index.yaml"
+    entries = yaml.safe_load(registry.read_text(encoding="utf-8"))["editions"]
+    assert len(entries) == 1, "bench/synth.py expects the one edition of today's data"
+    frozen = dest / "data" / "editions" / f"{entries[0]['date']}.yaml"
+    shutil.copyfile(data_file, frozen)
+    old, new = entries[0]["sha256"], hashlib.sha256(frozen.read_bytes()).hexdigest()
+    registry.write_text(registry.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")

@@ -284,16 +284,24 @@ def _cache_dir() -> Path:
     return Path(base) / "morioka-strategy" / "export"
 
 
+def _code() -> list[str]:
+    """The source of every module of the macros package (this one, the model, what they import), by path."""
+    package = Path(__file__).parent
+    return [
+        f"{path.relative_to(package).as_posix()}\0{path.read_text(encoding='utf-8')}"
+        for path in sorted(package.rglob("*.py"))
+    ]
+
+
 def _cached(strategy: Strategy, publication: Publication) -> dict[str, bytes]:
     """`_render`'s bytes, kept by a digest of what they are made from: the model's values (with their Python
-    types, as the YAML writer sees them), the publication settings, and this module's code and PyYAML's version.
+    types, as the YAML writer sees them), the publication settings, and the macros package's code and PyYAML's version.
     A build of unchanged data reads them back instead of writing YAML and CSV again."""
     digest = hashlib.sha256()
     for part in (
         repr(strategy.model_dump(mode="python")),
         repr(publication.model_dump(mode="python")),
-        Path(__file__).read_text(encoding="utf-8"),
-        Path(__file__).with_name("model.py").read_text(encoding="utf-8"),
+        *_code(),
         yaml.__version__,
     ):
         digest.update(part.encode("utf-8") + b"\0")
