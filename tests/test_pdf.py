@@ -83,9 +83,15 @@ def build_site(project: Path, site_dir: Path) -> Build:
         env=env,
         check=True,
     )
-    pdfs = sorted(site_dir.rglob("*.pdf"))
-    assert len(pdfs) == 1, f"expected exactly one PDF in the site, found {pdfs}"
-    return Build(site=site_dir, pdf=pdfs[0])
+    # The council PDF, and the current edition's copy at its stable address (editions/DATE/strategy.pdf).
+    pdfs = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.pdf"))
+    copies = [p for p in pdfs if p.startswith("editions/")]
+    assert [p for p in pdfs if p not in copies] == ["pdf/strategy.pdf"], pdfs
+    assert (
+        len(copies) == 1
+        and (site_dir / copies[0]).read_bytes() == (site_dir / "pdf/strategy.pdf").read_bytes()
+    ), pdfs
+    return Build(site=site_dir, pdf=site_dir / "pdf" / "strategy.pdf")
 
 
 @pytest.fixture(scope="session")
