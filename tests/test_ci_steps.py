@@ -117,6 +117,9 @@ def test_check_step_passes_on_good_data(tmp_path: Path):
 def test_quick_step_selects_the_quick_suite():
     script = step("速いテスト")
     assert f'-m "{QUICK}"' in script
+    # Two workers (pytest-xdist, a locked test tool): the quick suite must stay safe to run in parallel.
+    assert script.startswith("scripts/test -n 2 "), script
+    assert "pytest-xdist" in (ROOT / "requirements.in").read_text(encoding="utf-8").split()
     # The selection, collected by pytest itself: no browser or PDF module, every quick area present.
     out = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "-m", "pytest", "--collect-only", "-q", "-m", QUICK],

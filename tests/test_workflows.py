@@ -644,8 +644,8 @@ def test_policy_detects_broken_workflows(tmp_path, name, old, new, expected):
 
 CI_MUTATIONS = [
     (
-        '        run: scripts/test -m "not browser',
-        '        run: .venv/bin/python -m pytest -m "not browser',
+        '        run: scripts/test -n 2 -m "not browser',
+        '        run: .venv/bin/python -m pytest -n 2 -m "not browser',
         "quick job must run",
     ),
     ("        run: scripts/build\n", "        run: .venv/bin/mkdocs build\n", "scripts/build"),
