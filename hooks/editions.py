@@ -360,7 +360,8 @@ def _cached(cache: Path, key: str, target: Path, make: Any) -> None:
     if not cached.exists():
         cache.mkdir(parents=True, exist_ok=True)
         data = make()
-        partial = cached.with_suffix(".part")
+        # one partial file per process: two builds (test workers, serve and build) may make the same entry
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.part")
         partial.write_bytes(data)
         partial.replace(cached)  # never a half-written file under the key
         log.info("editions: %s を作りました", target.name)
