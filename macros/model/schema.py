@@ -296,7 +296,7 @@ class TableBlock(Model):
     )
     emphasis: Literal["bold", "underline"] = Field(
         default="bold",
-        description="表の中の強調（**…**）の表し方。bold は太字、underline は下線（原文が下線で強調している表）",
+        description="強調の表し方（表の中の **…**）。bold は太字、underline は下線（原文が下線で強調している表に書きます）",
     )
 
     @property
