@@ -869,3 +869,32 @@ def test_cell_words_stay_whole_on_screen(built: Path) -> None:
                 broken += [f"{width} px, {path}: 「{w}」" for w in found]
             page.close()
     assert broken == [], broken
+
+
+@pytest.mark.browser
+def test_underlined_emphasis_on_screen(built: Path) -> None:
+    """In Chromium, the source's underlined emphasis is underlined and not bold (strategy.css), while the other
+    emphasis (on pages with tables too) stays bold and not underlined."""
+    from tests.conftest import chromium, serve
+
+    texts = {p: (built / p / "index.html").read_text("utf-8") for p in site_pages(built)}
+    paths = [p for p, t in texts.items() if 'class="sd-underline"' in t]
+    assert len(paths) == 1, paths
+    paths += [p for p, t in texts.items() if "<strong>" in t and "sd-table" in t][:2]
+    styles = []
+    with serve(built) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        for path in paths:
+            page.goto(url + path)
+            styles += page.evaluate(
+                """() => [...document.querySelectorAll("article strong")].map(e => {
+                     const s = getComputedStyle(e);
+                     return [e.classList.contains("sd-underline"), Number(s.fontWeight), s.textDecorationLine];
+                   })"""
+            )
+        page.close()
+    underlined = [s for s in styles if s[0]]
+    others = [s for s in styles if not s[0]]
+    assert len(underlined) >= 4 and len(others) >= 4, styles
+    assert all(w <= 400 and "underline" in d for _, w, d in underlined), underlined
+    assert all(w >= 700 and "underline" not in d for _, w, d in others), others
