@@ -755,9 +755,7 @@ def test_emphasis_prints_as_the_source_marks_it(strategy: Strategy, font_runs: t
     assert problems == [], problems
 
 
-def underlined_lines(
-    pdf: Path, work: Path, texts: list[str], head: list[str]
-) -> tuple[dict[str, bool], int]:
+def underlined_lines(pdf: Path, work: Path, texts: list[str], head: list[str]) -> tuple[dict[str, bool], int]:
     """Each printed line (a run of text in one font, pypdf) that is one of `texts` or a piece of one, on the
     pages that print the words `head`: whether a row of dark pixels runs under it, below its baseline (the page
     rendered at 200 dpi), across the width its characters take at the least (half an em each). Also the number of
@@ -772,7 +770,14 @@ def underlined_lines(
     for number, page in enumerate(reader.pages):
         runs: list[tuple[str, float, float, float]] = []
 
-        def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        def visit(
+            text: str,
+            cm: Any,
+            tm: Any,
+            font: Any,
+            size: Any,
+            runs: list[tuple[str, float, float, float]] = runs,
+        ) -> None:
             text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
             if len(text) >= 4 and font is not None and any(text in w for w in wanted):
                 scale = abs(cm[0])  # WeasyPrint: CSS pixels to points, y downwards from the page's top
@@ -784,7 +789,18 @@ def underlined_lines(
         pages += 1
         prefix = work / f"u{number + 1}"
         subprocess.run(
-            ["pdftoppm", "-r", "200", "-gray", "-png", "-singlefile", "-f", str(number + 1), "-l", str(number + 1)]
+            [
+                "pdftoppm",
+                "-r",
+                "200",
+                "-gray",
+                "-png",
+                "-singlefile",
+                "-f",
+                str(number + 1),
+                "-l",
+                str(number + 1),
+            ]
             + [str(pdf), str(prefix)],
             check=True,
         )
