@@ -2,7 +2,9 @@
 
 Headings are Markdown, so that the table of contents, navigation and search see them; everything else is an
 HTML block from a Jinja template with autoescape on. Text from the data is always escaped; the one markup the
-data may carry is the source's own emphasis, `**…**`, turned into <strong> after escaping.
+data may carry is the source's own emphasis, `**…**`, turned into <strong> after escaping. A block whose source
+underlines its emphasis (`emphasis: underline`) gets <strong class="sd-underline">: still emphasis to a screen
+reader, drawn underlined and not bold (strategy.css, print.css).
 """
 
 from __future__ import annotations
@@ -26,20 +28,23 @@ _EMPHASIS = re.compile(r"\*\*(.+?)\*\*")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown can escape
 
 
-def inline(text: str) -> Markup:
-    """Escape text for HTML, keeping the source's `**…**` emphasis as <strong>."""
+_STRONG = {"bold": "<strong>", "underline": '<strong class="sd-underline">'}
+
+
+def inline(text: str, emphasis: str = "bold") -> Markup:
+    """Escape text for HTML, keeping the source's `**…**` emphasis as <strong> (styled as `emphasis` says)."""
     escaped = str(escape(text))
-    return Markup(_EMPHASIS.sub(r"<strong>\1</strong>", escaped))
+    return Markup(_EMPHASIS.sub(lambda m: f"{_STRONG[emphasis]}{m.group(1)}</strong>", escaped))
 
 
-def cell_text(text: str) -> Markup:
+def cell_text(text: str, emphasis: str = "bold") -> Markup:
     """A table cell's text as runs that a line never breaks inside (`<span class="sd-word">`, see
     macros/words.py) with a <wbr> between two runs (WeasyPrint sizes a column from its longest run only when the
     break between runs is explicit), the source's emphasis kept; the runs joined are the text."""
     out = []
     for i, part in enumerate(_EMPHASIS.split(text)):  # odd parts are the emphasised ones
         html = "<wbr>".join(_run(run) for run in words(part)).replace(" <wbr>", " ")
-        out.append(f"<strong>{html}</strong>" if i % 2 else html)
+        out.append(f"{_STRONG[emphasis]}{html}</strong>" if i % 2 else html)
     return Markup("<wbr>".join(o for o in out if o))
 
 

@@ -27,6 +27,7 @@ def iter_texts(
             "marker",
             "style",
             "form",
+            "emphasis",
             "editorial",
             "goal",
             "viewpoint",

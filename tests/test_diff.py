@@ -240,3 +240,13 @@ def test_render_markdown_escapes_newlines_and_absent_values(tmp_path: Path) -> N
     assert "#### 変更: `life-1` a\\|b" in out
     assert "| 説明 | 一行目<br>二行目 | （なし） |" in out
     assert render_markdown([], strategy, strategy) == NO_CHANGE
+
+
+def test_emphasis_style_alone_is_a_setting_not_a_wording_change(tmp_path: Path) -> None:
+    """A table whose emphasis style alone changes (a frozen edition without the field reads as bold): the diff
+    names the setting by its label, once, and reports no change of any cell's wording."""
+    old, new = edit(tmp_path, ("                emphasis: underline\n", ""))
+    changes = diff(parse(load_file(new)), parse(load_file(old)))  # bold (default) -> underline
+    assert [(c.id, [(f.label, f.old, f.new) for f in c.fields]) for c in changes] == [
+        ("staff-hearing-summary", [("中身 2（table） › 強調の表し方", "bold", "underline")])
+    ]

@@ -68,6 +68,7 @@ NOT_TEXT = frozenset(
         "marker",
         "style",
         "form",
+        "emphasis",
         "viewpoint",
         "goal",
         "concept",
@@ -591,7 +592,7 @@ def test_the_skipped_fields_hold_ids_and_settings_only(strategy: Strategy):
         if isinstance(node, BaseModel):
             for name in type(node).model_fields:
                 value = getattr(node, name)
-                if name in NOT_TEXT and name not in ("type", "url", "marker", "style", "form"):
+                if name in NOT_TEXT and name not in ("type", "url", "marker", "style", "form", "emphasis"):
                     for v in value if isinstance(value, list) else [value]:
                         if v is not None and v not in ids:
                             yield f"{name}: {v}"

@@ -130,6 +130,13 @@ BAD_INPUTS = [
         ["日付"],
     ),
     ("unknown marker", "marker: tags", "marker: tag", "marker: tag", ["tag", "使える値"]),
+    (
+        "unknown emphasis style",
+        "emphasis: underline\n",
+        "emphasis: italic\n",
+        "emphasis: italic\n",
+        ["emphasis", "italic", "bold、underline"],
+    ),
     ("empty title", "title: 骨子策定", 'title: ""', 'title: ""', ["空"]),
     (
         "goal differs from viewpoint's",

@@ -716,11 +716,28 @@ def font_runs(built: Path) -> tuple[str, str]:
     return streams[0], streams[1]
 
 
+def underline_texts(strategy: Strategy) -> list[str]:
+    """The texts of the tables whose source underlines its emphasis (`emphasis: underline`)."""
+    found = [
+        t
+        for table in tables(strategy)
+        if table.emphasis == "underline"
+        for row in [*table.head, *table.rows]
+        for c in row
+        for t in cell_texts(c)
+    ]
+    assert any("**" in t for t in found)  # the staff-hearing table (期待感/課題感)
+    return found
+
+
 def test_emphasis_prints_as_the_source_marks_it(strategy: Strategy, font_runs: tuple[str, str]) -> None:
-    """The source's `**…**` emphasis prints bold, and only it: the words around it print regular."""
+    """The source's `**…**` emphasis prints bold where the source sets it bold, and only it: the words around it
+    print regular; in a table whose source underlines its emphasis, the emphasised words print regular, not bold
+    (their underline: test_underlined_emphasis_prints_underlined)."""
     from tests.conftest import iter_texts
 
     bold, regular = font_runs
+    underlined = set(underline_texts(strategy))
     emphasised = [t for t in iter_texts(strategy) if "**" in t]
     assert len(emphasised) >= 10
     problems = []
@@ -728,11 +745,117 @@ def test_emphasis_prints_as_the_source_marks_it(strategy: Strategy, font_runs: t
         parts = re.split(r"\*\*(.+?)\*\*", unicodedata.normalize("NFKC", text))
         for i, part in enumerate(parts):
             part = re.sub(r"\s+", "", part)
-            if i % 2 and part not in bold:
+            if i % 2 and text in underlined:
+                if part in bold or part not in regular:
+                    problems.append(f"bold, not regular, though the source underlines it: 「{part}」")
+            elif i % 2 and part not in bold:
                 problems.append(f"not bold: 「{part}」")
             if not i % 2 and len(part) >= 4 and part not in regular:
                 problems.append(f"not regular: 「{part}」")
     assert problems == [], problems
+
+
+def underlined_lines(pdf: Path, work: Path, texts: list[str], head: list[str]) -> tuple[dict[str, bool], int]:
+    """Each printed line (a run of text in one font, pypdf) that is one of `texts` or a piece of one, on the
+    pages that print the words `head`: whether a row of dark pixels runs under it, below its baseline (the page
+    rendered at 200 dpi), across the width its characters take at the least (half an em each). Also the number of
+    pages read."""
+    from PIL import Image
+    from pypdf import PdfReader
+
+    wanted = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", t)) for t in texts]
+    found: dict[str, bool] = {}
+    pages = 0
+    reader = PdfReader(pdf)
+    for number, page in enumerate(reader.pages):
+        runs: list[tuple[str, float, float, float]] = []
+
+        def visit(
+            text: str,
+            cm: Any,
+            tm: Any,
+            font: Any,
+            size: Any,
+            runs: list[tuple[str, float, float, float]] = runs,
+        ) -> None:
+            text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+            if len(text) >= 4 and font is not None and any(text in w for w in wanted):
+                scale = abs(cm[0])  # WeasyPrint: CSS pixels to points, y downwards from the page's top
+                runs.append((text, tm[4] * scale + cm[4], tm[5] * scale, float(size) * scale))
+
+        content = page.extract_text(visitor_text=visit)
+        if not runs or not all(h in content for h in head):
+            continue
+        pages += 1
+        prefix = work / f"u{number + 1}"
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "200",
+                "-gray",
+                "-png",
+                "-singlefile",
+                "-f",
+                str(number + 1),
+                "-l",
+                str(number + 1),
+            ]
+            + [str(pdf), str(prefix)],
+            check=True,
+        )
+        image = Image.open(f"{prefix}.png").convert("L")
+        px = 200 / 72
+        for text, x, baseline, size in runs:
+            left, right = round((x + 1) * px), round((x + 0.5 * size * len(text)) * px)
+            band = range(round(baseline * px), round((baseline + 0.4 * size) * px) + 1)
+            under = any(
+                sum(image.getpixel((c, row)) < 160 for c in range(left, right)) >= 0.95 * (right - left)
+                for row in band
+            )
+            found[text] = found.get(text, False) or under
+    return found, pages
+
+
+def test_underlined_emphasis_prints_underlined(strategy: Strategy, built: Path, tmp_path: Path) -> None:
+    """In a table whose source underlines its emphasis, every printed line of emphasised words has a line under
+    it, and no line of the table's other words has one."""
+    texts = underline_texts(strategy)
+    emphasised = [m for t in texts for m in re.findall(r"\*\*(.+?)\*\*", t)]
+    around = [p for t in texts for i, p in enumerate(re.split(r"\*\*(.+?)\*\*", t)) if not i % 2]
+    pdf = built / "pdf" / "strategy.pdf"
+    head = [h for table in tables(strategy) if table.emphasis == "underline" for h in header_line(table)]
+    lines, pages = underlined_lines(pdf, tmp_path, emphasised, head)
+    assert pages >= 1 and len(lines) >= 4, lines
+    assert [t for t, under in lines.items() if not under] == []
+    emphasised_flat = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", e)) for e in emphasised]
+    plain_lines, _ = underlined_lines(pdf, tmp_path, [p for p in around if p.strip()], head)
+    plain_lines = {t: u for t, u in plain_lines.items() if not any(t in e for e in emphasised_flat)}
+    assert len(plain_lines) >= 2, plain_lines
+    assert [t for t, under in plain_lines.items() if under] == []
+
+
+def test_underlined_emphasis_is_marked_in_html(strategy: Strategy, html: dict[str, BeautifulSoup]) -> None:
+    """The built pages: a table whose source underlines its emphasis marks each emphasis as
+    <strong class="sd-underline"> (still emphasis to a screen reader), and no other emphasis is marked so."""
+    expected = sorted(
+        plain(m)
+        for table in tables(strategy)
+        if table.emphasis == "underline"
+        for row in [*table.head, *table.rows]
+        for c in row
+        for t in cell_texts(c)
+        for m in re.findall(r"\*\*(.+?)\*\*", t)
+    )
+    assert len(expected) >= 4
+    marked = sorted(
+        norm(e.get_text()) for soup in html.values() for e in soup.select("article strong.sd-underline")
+    )
+    assert marked == expected
+    for soup in html.values():
+        for div in soup.select("article div.sd-table"):
+            if div.select("strong.sd-underline"):
+                assert all("sd-underline" in (e.get("class") or []) for e in div.select("strong"))
 
 
 # --- on screen ---------------------------------------------------------------------------------------------
@@ -762,3 +885,32 @@ def test_cell_words_stay_whole_on_screen(built: Path) -> None:
                 broken += [f"{width} px, {path}: 「{w}」" for w in found]
             page.close()
     assert broken == [], broken
+
+
+@pytest.mark.browser
+def test_underlined_emphasis_on_screen(built: Path) -> None:
+    """In Chromium, the source's underlined emphasis is underlined and not bold (strategy.css), while the other
+    emphasis (on pages with tables too) stays bold and not underlined."""
+    from tests.conftest import chromium, serve
+
+    texts = {p: (built / p / "index.html").read_text("utf-8") for p in site_pages(built)}
+    paths = [p for p, t in texts.items() if 'class="sd-underline"' in t]
+    assert len(paths) == 1, paths
+    paths += [p for p, t in texts.items() if "<strong>" in t and "sd-table" in t][:2]
+    styles = []
+    with serve(built) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        for path in paths:
+            page.goto(url + path)
+            styles += page.evaluate(
+                """() => [...document.querySelectorAll("article strong")].map(e => {
+                     const s = getComputedStyle(e);
+                     return [e.classList.contains("sd-underline"), Number(s.fontWeight), s.textDecorationLine];
+                   })"""
+            )
+        page.close()
+    underlined = [s for s in styles if s[0]]
+    others = [s for s in styles if not s[0]]
+    assert len(underlined) >= 4 and len(others) >= 4, styles
+    assert all(w <= 400 and "underline" in d for _, w, d in underlined), underlined
+    assert all(w >= 700 and "underline" not in d for _, w, d in others), others

@@ -294,6 +294,10 @@ class TableBlock(Model):
     rows: list[list[Cell]] = Field(
         min_length=1, description="行。セルは文字、箇条書き（リスト）、または {text, colspan, rowspan}"
     )
+    emphasis: Literal["bold", "underline"] = Field(
+        default="bold",
+        description="強調の表し方（表の中の **…**）。bold は太字、underline は下線（原文が下線で強調している表に書きます）",
+    )
 
     @property
     def row_groups(self) -> list[tuple[bool, list[list[tuple[int, Cell]]]]]:
