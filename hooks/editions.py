@@ -336,17 +336,8 @@ def _load(entry: Path) -> dict[str, bytes]:
 
 def _fingerprint(root: Path) -> str:
     """A digest of every file that draws a PDF, and of the published address."""
-    digest = hashlib.sha256(os.environ.get("SITE_URL", "").encode())
-    for part in RENDERER:
-        path = root / part
-        paths = (
-            sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-            if path.is_dir()
-            else [path]
-        )
-        for p in paths:
-            if p.exists():
-                digest.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    digest = _files_digest(root, RENDERER)
+    digest.update(b"SITE_URL\0" + os.environ.get("SITE_URL", "").encode())
     return digest.hexdigest()
 
 
