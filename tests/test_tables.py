@@ -36,6 +36,24 @@ pytestmark = [pytest.mark.pdf, pytest.mark.slow]  # one PDF build and WeasyPrint
 SHORT = 8  # a piece of a cell up to this many characters is a label that fits a line of any column here
 
 
+def printed_below(markup: str, offset: int, css: Any) -> str:
+    """The text (pdftotext -raw, pages split by form feeds) of `markup` printed with the print styles `css` below
+    an empty block `offset` mm tall, so that a table meets a page end at a chosen place."""
+    import weasyprint  # the PDF stack, only for the tests that print
+
+    page = (
+        '<html lang="ja"><head><meta charset="utf-8"></head><body>'
+        f'<article class="md-content__inner md-typeset"><div style="height: {offset}mm"></div>{markup}'
+        "</article></body></html>"
+    )
+    return subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
+        input=weasyprint.HTML(string=page).write_pdf(stylesheets=css),
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8")
+
+
 def norm(text: str) -> str:
     """NFKC (pdftotext gives compatibility forms for some glyphs) and whitespace folded."""
     return normalise(text, spaces=" ", emphasis=False)
@@ -372,17 +390,7 @@ def test_group_cells_survive_any_page_break(
             == head
         )
         for offset in range(0, 240, 6):
-            page = (
-                '<html lang="ja"><head><meta charset="utf-8"></head><body>'
-                f'<article class="md-content__inner md-typeset"><div style="height: {offset}mm"></div>{markup}'
-                "</article></body></html>"
-            )
-            raw = subprocess.run(
-                ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
-                input=weasyprint.HTML(string=page).write_pdf(stylesheets=css),
-                capture_output=True,
-                check=True,
-            ).stdout.decode("utf-8")
+            raw = printed_below(markup, offset, css)
             texts = [[norm(x) for x in p.split("\n") if x.strip()] for p in raw.split("\f")]
             for label, rows in group_rows(table):
                 for row in rows:
@@ -634,17 +642,7 @@ def test_viewpoint_names_survive_any_page_break(
     }
     lost = []
     for offset in range(0, 240, 12):
-        page = (
-            '<html lang="ja"><head><meta charset="utf-8"></head><body>'
-            f'<article class="md-content__inner md-typeset"><div style="height: {offset}mm"></div>{markup}'
-            "</article></body></html>"
-        )
-        raw = subprocess.run(
-            ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"],
-            input=weasyprint.HTML(string=page).write_pdf(stylesheets=css),
-            capture_output=True,
-            check=True,
-        ).stdout.decode("utf-8")
+        raw = printed_below(markup, offset, css)
         for number, text in enumerate(raw.split("\f")):
             joined = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
             for name, categories in flat.items():
