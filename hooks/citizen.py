@@ -35,13 +35,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bs4 import BeautifulSoup, NavigableString, Tag
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 
 from macros.furigana import FURIGANA_FILE, Reader, load_overrides
+from macros.html_scan import first_sentences, label_cells, text_nodes
 from macros.ja import date_ja
 from macros.loader import DataError
 
@@ -163,24 +163,7 @@ def _by_digest(function: Any) -> Any:
 @_by_digest
 def description(content: str) -> str:
     """The first sentences of a page's own text (no headings, no site notes), about 60-120 characters."""
-    soup = BeautifulSoup(content, "html.parser")
-    for element in soup.select('[data-origin="site"], .headerlink, .sd-permalink, script, style, h1'):
-        element.decompose()
-    texts = []
-    for selector in ("p", "li, dd, td, th, h2, h3"):
-        for element in soup.select(selector):
-            text = re.sub(r"\s+", " ", element.get_text(" ", strip=True)).strip()
-            if len(text) >= 8 and text not in texts:
-                texts.append(text)
-            if sum(map(len, texts)) >= DESCRIPTION_MIN:
-                break
-        if sum(map(len, texts)) >= DESCRIPTION_MIN:
-            break
-    text = " ".join(texts)
-    if len(text) > DESCRIPTION_MAX:
-        cut = text.rfind("。", 0, DESCRIPTION_MAX)
-        text = text[: cut + 1] if cut >= DESCRIPTION_MIN else text[: DESCRIPTION_MAX - 1] + "…"
-    return text
+    return first_sentences(content, DESCRIPTION_MIN, DESCRIPTION_MAX)
 
 
 def image_name(page: Page) -> str:
@@ -222,18 +205,7 @@ def furigana_texts(output: str) -> tuple[str, ...]:
 
 @_by_digest
 def _article_texts(article: str) -> tuple[str, ...]:
-    soup = BeautifulSoup(article, "html.parser")
-    texts = []
-    for node in soup.find_all(string=True):
-        if type(node) is not NavigableString:  # comments, CDATA, doctype
-            continue
-        if any(
-            isinstance(p, Tag) and (p.name in NO_FURIGANA or "sd-tools" in p.get("class", []))
-            for p in node.parents
-        ):
-            continue
-        texts.append(str(node))
-    return tuple(texts)
+    return text_nodes(article, skip_names=NO_FURIGANA, skip_class="sd-tools")
 
 
 def _fix_input(match: re.Match[str]) -> str:
@@ -295,28 +267,8 @@ def label_table(match: re.Match[str]) -> str:
     before = match.string[max(0, match.start() - 300) : match.start()]
     if "sd-wide" in before[before.rfind("<div") :]:
         return chunk
-    table = BeautifulSoup(chunk, "html.parser").table
-    head = table.find("thead") if table else None
-    if head is None or len(head.find_all("tr")) != 1:
-        return chunk
-    labels: list[str] = []
-    for cell in head.tr.find_all(["th", "td"]):
-        labels += [re.sub(r"\s+", " ", cell.get_text(" ", strip=True))] * int(cell.get("colspan", 1))
-    taken: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
-    for row in table.select("tbody > tr"):
-        column = 0
-        for cell in row.find_all(["th", "td"], recursive=False):
-            while taken.get(column, 0) > 0:
-                column += 1
-            if column < len(labels) and labels[column]:
-                cell["data-label"] = labels[column]
-            span = int(cell.get("colspan", 1))
-            for c in range(column, column + span):
-                taken[c] = int(cell.get("rowspan", 1))
-            column += span
-        taken = {c: n - 1 for c, n in taken.items() if n > 1}
-    table["data-sd-stack"] = ""
-    return table.decode(formatter="html5")
+    labelled = label_cells(chunk)
+    return chunk if labelled is None else labelled
 
 
 @event_priority(-50)  # after the PDF plugin has collected the page and added its link

@@ -1,0 +1,358 @@
+"""Reading and marking built pages in one pass over their HTML, in time proportional to the page.
+
+hooks/citizen.py needs three things from every written page: its first sentences (the description), the text
+nodes of its article (for ふりがな) and, in each table, every body cell's column heading (for phones). It used to
+build a BeautifulSoup tree for each. BeautifulSoup's `html.parser` builder keeps every void element it has seen
+(`<wbr>`, `<br>`, …) in a list that it scans at each end tag, so a page costs the product of its void elements and
+its end tags: the table cells hold a `<wbr>` between words (macros/words.py), and the long pages of a large
+document (all remarks on one page) took seconds each. Here the standard library's HTMLParser walks the page once
+and keeps only a stack of the open elements.
+
+The results are BeautifulSoup's for the same markup (tests/test_html_scan.py compares both on every built page):
+the same tree rules (void elements close at once, an end tag closes up to the nearest open element of its name
+and is ignored if there is none), the same strings (adjacent data joined, whitespace-only strings outside
+<pre>/<textarea> folded to one space or newline, strings inside <script>, <style>, <template>, <rt>, <rp> of their
+own kind and not text), the same character references.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+from html.parser import HTMLParser
+
+# BeautifulSoup's HTMLTreeBuilder: void elements, elements whose strings are not text, whitespace kept.
+VOID = frozenset(
+    [
+        "area",
+        "base",
+        "basefont",
+        "bgsound",
+        "br",
+        "col",
+        "command",
+        "embed",
+        "frame",
+        "hr",
+        "image",
+        "img",
+        "input",
+        "isindex",
+        "keygen",
+        "link",
+        "menuitem",
+        "meta",
+        "nextid",
+        "param",
+        "source",
+        "spacer",
+        "track",
+        "wbr",
+    ]
+)
+STRING_CONTAINERS = frozenset({"rt", "rp", "style", "script", "template"})
+PRESERVE_WHITESPACE = frozenset({"pre", "textarea"})
+_ASCII_SPACES = frozenset("\x20\x0a\x09\x0c\x0d")
+
+
+class Element:
+    """An open (or closed) element: its name, attributes, and where its start tag is in the markup."""
+
+    __slots__ = ("attrs", "classes", "container", "end_of_start", "name", "parent", "skip", "start", "texts")
+
+    def __init__(self, name: str, attrs: dict[str, str], parent: Element | None) -> None:
+        self.name = name
+        self.attrs = attrs
+        self.classes = attrs.get("class", "").split()
+        self.parent = parent
+        self.start = self.end_of_start = 0
+        # the innermost open element whose strings are of their own kind (BeautifulSoup's string containers)
+        self.container = name if name in STRING_CONTAINERS else (parent.container if parent else "")
+        self.skip = False
+        self.texts: list[str] | None = None
+
+
+class Walker(HTMLParser):
+    """Walks markup once, calling `opened(element)` and `closed(element)` and `text(string, open_elements)` for
+    each string as BeautifulSoup would hold it (only NavigableStrings: no comments, no strings of containers)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.stack: list[Element] = []
+        self._data: list[str] = []
+        self._lines: list[int] = [0]
+        self._closed: dict[str, int] = {}  # void elements closed at their start tag, by name
+
+    # what a walk does ---------------------------------------------------------------------------------------------
+
+    def opened(self, element: Element) -> None:
+        pass
+
+    def closed(self, element: Element) -> None:
+        pass
+
+    def text(self, string: str) -> None:
+        pass
+
+    # the walk -----------------------------------------------------------------------------------------------------
+
+    def walk(self, markup: str) -> None:
+        self._lines = [0] + [m.end() for m in re.finditer("\n", markup)]
+        self.feed(markup)
+        self.close()
+        self._flush()
+        while self.stack:
+            self.closed(self.stack.pop())
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._lines[line - 1] + column
+
+    def _flush(self) -> None:
+        if not self._data:
+            return
+        string = "".join(self._data)
+        self._data = []
+        if not any(e.name in PRESERVE_WHITESPACE for e in self.stack) and all(
+            c in _ASCII_SPACES for c in string
+        ):
+            string = "\n" if "\n" in string else " "
+        if not (self.stack and self.stack[-1].container):
+            self.text(string)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._open(tag, attrs)
+        if tag in VOID:  # closed at once; an end tag for it later is ignored, as BeautifulSoup does
+            self._pop_to(tag)
+            self._closed[tag] = self._closed.get(tag, 0) + 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._open(tag, attrs)
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._closed.get(tag):  # BeautifulSoup: the end of a void element it has closed already
+            self._closed[tag] -= 1
+            return
+        self._pop_to(tag)
+
+    def _open(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._flush()
+        values: dict[str, str] = {}
+        for key, value in attrs:  # BeautifulSoup keeps the last of a repeated attribute
+            values[key] = "" if value is None else value
+        element = Element(tag, values, self.stack[-1] if self.stack else None)
+        element.start = self._offset()
+        element.end_of_start = element.start + len(self.get_starttag_text() or "")
+        self.stack.append(element)
+        self.opened(element)
+
+    def _pop_to(self, tag: str) -> None:
+        """Close the nearest open element named `tag` and all open inside it; nothing if none is open."""
+        self._flush()
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i].name == tag:
+                while len(self.stack) > i:
+                    self.closed(self.stack.pop())
+                return
+
+    def handle_data(self, data: str) -> None:
+        self._data.append(data)
+
+    def handle_charref(self, name: str) -> None:
+        try:
+            number = int(name[1:], 16) if name[:1] in "xX" else int(name)
+            self._data.append(html.unescape(f"&#{number};"))
+        except ValueError:
+            self._data.append(f"&#{name}")
+
+    def handle_entityref(self, name: str) -> None:
+        text = html.unescape(f"&{name};")
+        self._data.append(text if text != f"&{name};" else f"&{name}")
+
+    def handle_comment(self, data: str) -> None:
+        self._flush()
+
+    def handle_decl(self, decl: str) -> None:
+        self._flush()
+
+    def handle_pi(self, data: str) -> None:
+        self._flush()
+
+    def unknown_decl(self, data: str) -> None:
+        self._flush()
+
+
+# --- the page's text nodes (ふりがな) -------------------------------------------------------------------------------
+
+
+def text_nodes(markup: str, *, skip_names: Iterable[str], skip_class: str) -> tuple[str, ...]:
+    """Every text string of the markup, in order, except inside elements named `skip_names` or of class
+    `skip_class`."""
+    names = frozenset(skip_names)
+    found: list[str] = []
+
+    class Texts(Walker):
+        def opened(self, element: Element) -> None:
+            parent = element.parent
+            element.skip = (
+                bool(parent and parent.skip) or element.name in names or skip_class in element.classes
+            )
+
+        def text(self, string: str) -> None:
+            if not (self.stack and self.stack[-1].skip):
+                found.append(string)
+
+    Texts().walk(markup)
+    return tuple(found)
+
+
+# --- the page's first sentences (description) ----------------------------------------------------------------------
+
+
+def element_texts(
+    markup: str, *, wanted: Callable[[Element], bool], dropped: Callable[[Element], bool]
+) -> list[tuple[Element, str]]:
+    """Each `wanted` element in document order with its text as BeautifulSoup's `get_text(" ", strip=True)`
+    gives it, after every `dropped` element (and all inside it) has been removed."""
+    order: list[Element] = []
+
+    class Texts(Walker):
+        def opened(self, element: Element) -> None:
+            parent = element.parent
+            element.skip = bool(parent and parent.skip) or dropped(element)
+            if not element.skip and wanted(element):
+                element.texts = []
+                order.append(element)
+
+        def text(self, string: str) -> None:
+            if self.stack and self.stack[-1].skip:
+                return
+            stripped = string.strip()
+            if stripped:
+                for element in self.stack:
+                    if element.texts is not None:
+                        element.texts.append(stripped)
+
+    Texts().walk(markup)
+    return [(element, " ".join(element.texts or ())) for element in order]
+
+
+_FIRST = frozenset({"p"})
+_THEN = frozenset({"li", "dd", "td", "th", "h2", "h3"})
+_DROPPED = frozenset({"script", "style", "h1"})
+
+
+def _not_own_text(element: Element) -> bool:
+    """Not the page's own text: site notes, permalinks, scripts, the title."""
+    return (
+        element.name in _DROPPED
+        or element.attrs.get("data-origin") == "site"
+        or "headerlink" in element.classes
+        or "sd-permalink" in element.classes
+    )
+
+
+def first_sentences(content: str, low: int, high: int) -> str:
+    """The first texts of the page's paragraphs (else also of its list items, cells and subheadings) of 8
+    characters or more, until there are `low` characters, cut at the last 。 before `high` (or at `high` with …).
+    Site notes, permalinks and the title are not the page's own text."""
+    found = element_texts(
+        content, wanted=lambda e: e.name in _FIRST or e.name in _THEN, dropped=_not_own_text
+    )
+    texts: list[str] = []
+    for names in (_FIRST, _THEN):
+        for element, text in found:
+            if element.name not in names:
+                continue
+            text = re.sub(r"\s+", " ", text).strip()
+            if len(text) >= 8 and text not in texts:
+                texts.append(text)
+            if sum(map(len, texts)) >= low:
+                break
+        if sum(map(len, texts)) >= low:
+            break
+    text = " ".join(texts)
+    if len(text) > high:
+        cut = text.rfind("。", 0, high)
+        text = text[: cut + 1] if cut >= low else text[: high - 1] + "…"
+    return text
+
+
+# --- table cells labelled with their column's heading (phones) -----------------------------------------------------
+
+
+def label_cells(table: str) -> str | None:
+    """The table's markup with `data-sd-stack` on the <table> and, on each body cell (a th or td directly in a
+    <tr> directly in a <tbody>), `data-label` with its column's heading; None if the table has no <thead> or a
+    <thead> of more than one row (such a table keeps its grid)."""
+    tables: list[Element] = []
+    heads: list[Element] = []
+    head_rows: list[Element] = []
+    head_cells: list[tuple[Element, list[str]]] = []
+    rows: list[tuple[Element, list[Element]]] = []
+
+    class Cells(Walker):
+        def opened(self, element: Element) -> None:
+            name, parent = element.name, element.parent
+            if name == "table":
+                tables.append(element)
+            elif name == "thead":
+                heads.append(element)
+            elif name == "tr":
+                if heads and heads[0] in _ancestors(element):
+                    head_rows.append(element)
+                if parent is not None and parent.name == "tbody":
+                    rows.append((element, []))
+            elif name in ("th", "td"):
+                if head_rows and head_rows[0] in _ancestors(element):
+                    element.texts = []
+                    head_cells.append((element, element.texts))
+                if parent is not None and parent.name == "tr" and rows and rows[-1][0] is parent:
+                    rows[-1][1].append(element)
+
+        def text(self, string: str) -> None:
+            stripped = string.strip()
+            if stripped:
+                for element in self.stack:
+                    if element.texts is not None:
+                        element.texts.append(stripped)
+
+    Cells().walk(table)
+    if not tables or not heads or len(head_rows) != 1:
+        return None
+    labels: list[str] = []
+    for cell, texts in head_cells:
+        labels += [re.sub(r"\s+", " ", " ".join(texts))] * int(cell.attrs.get("colspan", 1))
+    inserts: list[tuple[Element, str]] = []
+    taken: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
+    for _, cells in rows:
+        column = 0
+        for cell in cells:
+            while taken.get(column, 0) > 0:
+                column += 1
+            if column < len(labels) and labels[column]:
+                inserts.append((cell, f' data-label="{html.escape(labels[column], quote=True)}"'))
+            span = int(cell.attrs.get("colspan", 1))
+            for c in range(column, column + span):
+                taken[c] = int(cell.attrs.get("rowspan", 1))
+            column += span
+        taken = {c: n - 1 for c, n in taken.items() if n > 1}
+    inserts.append((tables[0], ' data-sd-stack=""'))
+    out, done = [], 0
+    for element, attribute in sorted(inserts, key=lambda pair: pair[0].start):
+        close = element.end_of_start - (
+            2 if table[element.start : element.end_of_start].endswith("/>") else 1
+        )
+        out += [table[done:close], attribute]
+        done = close
+    out.append(table[done:])
+    return "".join(out)
+
+
+def _ancestors(element: Element) -> Iterable[Element]:
+    parent = element.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
