@@ -59,7 +59,18 @@ _ASCII_SPACES = frozenset("\x20\x0a\x09\x0c\x0d")
 class Element:
     """An open (or closed) element: its name, attributes, and where its start tag is in the markup."""
 
-    __slots__ = ("attrs", "classes", "container", "end_of_start", "name", "parent", "skip", "start", "texts")
+    __slots__ = (
+        "attrs",
+        "classes",
+        "container",
+        "end_of_start",
+        "ended",
+        "name",
+        "parent",
+        "skip",
+        "start",
+        "texts",
+    )
 
     def __init__(self, name: str, attrs: dict[str, str], parent: Element | None) -> None:
         self.name = name
@@ -70,6 +81,7 @@ class Element:
         # the innermost open element whose strings are of their own kind (BeautifulSoup's string containers)
         self.container = name if name in STRING_CONTAINERS else (parent.container if parent else "")
         self.skip = False
+        self.ended = False
         self.texts: list[str] | None = None
 
 
@@ -212,10 +224,15 @@ def text_nodes(markup: str, *, skip_names: Iterable[str], skip_class: str) -> tu
 
 
 def element_texts(
-    markup: str, *, wanted: Callable[[Element], bool], dropped: Callable[[Element], bool]
+    markup: str,
+    *,
+    wanted: Callable[[Element], bool],
+    dropped: Callable[[Element], bool],
+    ended: Callable[[Element], None] | None = None,
 ) -> list[tuple[Element, str]]:
     """Each `wanted` element in document order with its text as BeautifulSoup's `get_text(" ", strip=True)`
-    gives it, after every `dropped` element (and all inside it) has been removed."""
+    gives it, after every `dropped` element (and all inside it) has been removed. `ended` is called when a wanted
+    element ends; if it raises `Enough`, the walk stops there and the elements found so far are returned."""
     order: list[Element] = []
 
     class Texts(Walker):
@@ -226,6 +243,11 @@ def element_texts(
                 element.texts = []
                 order.append(element)
 
+        def closed(self, element: Element) -> None:
+            element.ended = True
+            if ended is not None and element.texts is not None:
+                ended(element)
+
         def text(self, string: str) -> None:
             if self.stack and self.stack[-1].skip:
                 return
@@ -235,8 +257,15 @@ def element_texts(
                     if element.texts is not None:
                         element.texts.append(stripped)
 
-    Texts().walk(markup)
+    try:
+        Texts().walk(markup)
+    except Enough:
+        pass
     return [(element, " ".join(element.texts or ())) for element in order]
+
+
+class Enough(Exception):
+    """Raised by a walk's callback: what follows in the markup cannot change the result."""
 
 
 _FIRST = frozenset({"p"})
@@ -254,21 +283,44 @@ def _not_own_text(element: Element) -> bool:
     )
 
 
+def _take(texts: list[str], text: str) -> None:
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) >= 8 and text not in texts:
+        texts.append(text)
+
+
 def first_sentences(content: str, low: int, high: int) -> str:
     """The first texts of the page's paragraphs (else also of its list items, cells and subheadings) of 8
     characters or more, until there are `low` characters, cut at the last 。 before `high` (or at `high` with …).
-    Site notes, permalinks and the title are not the page's own text."""
-    found = element_texts(
-        content, wanted=lambda e: e.name in _FIRST or e.name in _THEN, dropped=_not_own_text
-    )
+    Site notes, permalinks and the title are not the page's own text.
+
+    The walk stops as soon as the paragraphs read so far, all ended, give `low` characters: the rest of the page
+    cannot change them (a long page is not read to its end for its first sentences)."""
+    paragraphs: list[Element] = []
+    so_far: list[str] = []
+
+    def wanted(element: Element) -> bool:
+        if element.name in _FIRST:
+            paragraphs.append(element)
+            return True
+        return element.name in _THEN
+
+    def ended(element: Element) -> None:
+        if element.name not in _FIRST:
+            return
+        while paragraphs and paragraphs[0].ended:
+            first = paragraphs.pop(0)
+            _take(so_far, " ".join(first.texts or ()))
+            if sum(map(len, so_far)) >= low:
+                raise Enough
+
+    found = element_texts(content, wanted=wanted, dropped=_not_own_text, ended=ended)
     texts: list[str] = []
     for names in (_FIRST, _THEN):
         for element, text in found:
             if element.name not in names:
                 continue
-            text = re.sub(r"\s+", " ", text).strip()
-            if len(text) >= 8 and text not in texts:
-                texts.append(text)
+            _take(texts, text)
             if sum(map(len, texts)) >= low:
                 break
         if sum(map(len, texts)) >= low:

@@ -116,6 +116,19 @@ DESCRIPTIONS = [
     "<p>" + "い" * 70 + "。" + "う" * 70 + "</p>",
     '<p>前の文<span class="sd-permalink">リンク</span>後の文です。<wbr>続き<br>次の行です。</p><p>二つ目の段落の文章です。</p>',
     "",
+    # a paragraph inside a paragraph ends first: the outer one's text (with the inner's) still comes first
+    "<div><p>外の段落の文章が始まります。<p>"
+    + "内" * 70
+    + "</p>外の段落の続きの文章です。</p></div><p>後の段落です。</p>",
+    "<p>短</p><p>"
+    + "え" * 30
+    + "</p><p>"
+    + "え" * 30
+    + "</p><p>"
+    + "お" * 40
+    + "</p><li>"
+    + "か" * 80
+    + "</li>",
 ]
 
 TABLES = [
