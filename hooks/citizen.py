@@ -41,7 +41,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 
 from macros.furigana import FURIGANA_FILE, Reader, load_overrides
-from macros.html_scan import first_sentences, label_cells, text_nodes
+from macros.html_scan import first_sentences, label_cells, mark_english, text_nodes
 from macros.ja import date_ja
 from macros.loader import DataError
 
@@ -228,32 +228,6 @@ MARKUP_FIXES = (
     # the PDF plugin's alternate link makes Material fetch pdf/sitemap.xml (404); the PDF is linked in the text
     (re.compile(r'\s*<link[^>]*type="application/pdf"[^>]*/?>'), ""),
 )
-
-
-_PIECES = re.compile(r"(<[^>]*>)")
-_ENGLISH = re.compile(r"^(\s*)([A-Za-z]{5,}(?: [A-Za-z]+)*|[A-Za-z]+(?: [A-Za-z]+)+)(\s*)$")
-_NO_LANG = {"script", "style", "code", "pre", "kbd", "samp", "title", "textarea", "svg", "option"}
-
-
-def mark_english(body: str) -> str:
-    """Wrap every text that is English words alone (「APPENDIX」, 「JSON Schema」; not code, not 4-letter
-    acronyms such as CSV) in <span lang="en">, so that screen readers read it in English. The text is unchanged."""
-    parts = _PIECES.split(body)
-    skip: list[str] = []
-    for i, part in enumerate(parts):
-        if i % 2:  # a tag
-            name = re.match(r"</?([a-zA-Z0-9]+)", part)
-            if name and name[1].lower() in _NO_LANG and not part.endswith("/>"):
-                if part.startswith("</"):
-                    if skip and skip[-1] == name[1].lower():
-                        skip.pop()
-                else:
-                    skip.append(name[1].lower())
-            continue
-        match = _ENGLISH.match(part)
-        if match and not skip and "lang=" not in parts[i - 1]:
-            parts[i] = f'{match[1]}<span lang="en">{match[2]}</span>{match[3]}'
-    return "".join(parts)
 
 
 _TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)

@@ -408,3 +408,46 @@ def _ancestors(element: Element) -> Iterable[Element]:
     while parent is not None:
         yield parent
         parent = parent.parent
+
+
+# --- English fragments (lang="en") ---------------------------------------------------------------------------------
+
+NO_LANG = ("script", "style", "code", "pre", "kbd", "samp", "title", "textarea", "svg", "option")
+_NO_LANG_TAG = re.compile(r"<(/?)(" + "|".join(NO_LANG) + r")(?![a-zA-Z0-9])[^>]*>", re.IGNORECASE)
+_ENGLISH_TEXT = re.compile(r">(\s*)([A-Za-z]{5,}(?: [A-Za-z]+)*|[A-Za-z]+(?: [A-Za-z]+)+)(\s*)(?=<)")
+
+
+def _in_tag(markup: str, at: int) -> bool:
+    """Whether position `at` is inside a tag (after a `<` with no `>` since)."""
+    return markup.rfind("<", 0, at) > markup.rfind(">", 0, at)
+
+
+def mark_english(body: str) -> str:
+    """Wrap every text that is English words alone (「APPENDIX」, 「JSON Schema」; not code, not 4-letter
+    acronyms such as CSV) in <span lang="en">, so that screen readers read it in English. The text is unchanged.
+
+    A text is what lies between two tags (`<…>`); texts inside code, scripts, styles, titles, form fields and SVG,
+    or right after a tag that sets `lang=`, keep their language. Only the tags of those elements and the English
+    texts are looked at, so a page costs a pass of two regular expressions, not a step per tag."""
+    events: list[tuple[int, int, str, re.Match[str]]] = []  # (position, order, kind, match)
+    for match in _NO_LANG_TAG.finditer(body):
+        if not match[0].endswith("/>") and not _in_tag(body, match.start()):
+            events.append((match.start(), 0, "close" if match[1] else "open", match))
+    for match in _ENGLISH_TEXT.finditer(body):
+        if _in_tag(body, match.start()):  # the `>` ends a tag
+            events.append((match.start() + 1, 1, "text", match))
+    events.sort(key=lambda event: (event[0], event[1]))
+    skip: list[str] = []
+    out: list[str] = []
+    done = 0
+    for _, _, kind, match in events:
+        if kind == "open":
+            skip.append(match[2].lower())
+        elif kind == "close":
+            if skip and skip[-1] == match[2].lower():
+                skip.pop()
+        elif not skip and "lang=" not in body[body.rfind("<", 0, match.start()) : match.start()]:
+            out += [body[done : match.start() + 1], f'{match[1]}<span lang="en">{match[2]}</span>{match[3]}']
+            done = match.end()
+    out.append(body[done:])
+    return "".join(out)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from macros.html_scan import first_sentences, label_cells, text_nodes
+from macros.html_scan import first_sentences, label_cells, mark_english, text_nodes
 from tests.conftest import site_pages
 
 NO_FURIGANA = {"script", "style", "code", "pre", "kbd", "samp", "svg", "rt", "rp", "textarea", "template"}
@@ -80,6 +80,30 @@ def reference_labels(chunk: str) -> str | None:
         taken = {c: n - 1 for c, n in taken.items() if n > 1}
     table["data-sd-stack"] = ""
     return table.decode(formatter="html5")
+
+
+_PIECES = re.compile(r"(<[^>]*>)")
+_ENGLISH = re.compile(r"^(\s*)([A-Za-z]{5,}(?: [A-Za-z]+)*|[A-Za-z]+(?: [A-Za-z]+)+)(\s*)$")
+_NO_LANG = {"script", "style", "code", "pre", "kbd", "samp", "title", "textarea", "svg", "option"}
+
+
+def reference_english(body: str) -> str:
+    parts = _PIECES.split(body)
+    skip: list[str] = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            name = re.match(r"</?([a-zA-Z0-9]+)", part)
+            if name and name[1].lower() in _NO_LANG and not part.endswith("/>"):
+                if part.startswith("</"):
+                    if skip and skip[-1] == name[1].lower():
+                        skip.pop()
+                else:
+                    skip.append(name[1].lower())
+            continue
+        match = _ENGLISH.match(part)
+        if match and not skip and "lang=" not in parts[i - 1]:
+            parts[i] = f'{match[1]}<span lang="en">{match[2]}</span>{match[3]}'
+    return "".join(parts)
 
 
 def same_tree(a: str) -> str:
@@ -152,6 +176,23 @@ TABLES = [
 ]
 
 
+ENGLISH = [
+    "<body><h1>APPENDIX</h1><p>JSON Schema</p><p>CSV</p><p>Open Data の一覧</p><p> Hello World \n</p></body>",
+    '<body><code>Python code</code><pre><b>inside pre</b></pre><span lang="ja">Morioka City</span></body>',
+    "<body><svg><title>Graphic title</title><text>Chart label</text></svg><p>after svg</p></body>",
+    "<body><CODE>Upper case</CODE><codex>not code here</codex><br/><p>a < b <code>x</code> Later text</p></body>",
+    "<body><script>if (a < b) { x = '<p>Inside script</p>'; }</script><p>Visible text</p></body>",
+    "<body><pre/><p>Self closing pre</p></code><p>stray end tag</p><style>p{}</style><kbd>Keyboard key</kbd></body>",
+    '<body><a title="x > y">Link text</a><p>APPENDIX</p>Trailing words</body>',
+    '<body><p data-x="<code>">x</p><p>Later English</p></body>',
+]
+
+
+@pytest.mark.parametrize("body", ENGLISH)
+def test_english_marks_are_the_tag_by_tag_ones(body: str):
+    assert mark_english(body) == reference_english(body)
+
+
 @pytest.mark.parametrize("markup", TEXTS)
 def test_text_nodes_are_beautifulsoups(markup: str):
     assert text_nodes(markup, skip_names=NO_FURIGANA, skip_class="sd-tools") == reference_texts(markup)
@@ -191,6 +232,9 @@ def test_every_built_page_reads_as_with_beautifulsoup(site: Path):
         if start < 0:
             continue
         article = output[start : end + len("</article>")]
+        body = output[output.find("<body") :]
+        bare = re.sub(r'<span lang="en">([^<]*)</span>', r"\1", body)
+        assert mark_english(bare) == reference_english(bare) == body, name
         assert first_sentences(article, 60, 120) == reference_description(article), name
         assert text_nodes(article, skip_names=NO_FURIGANA, skip_class="sd-tools") == reference_texts(
             article
