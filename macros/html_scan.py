@@ -414,7 +414,7 @@ def _ancestors(element: Element) -> Iterable[Element]:
 
 NO_LANG = ("script", "style", "code", "pre", "kbd", "samp", "title", "textarea", "svg", "option")
 _NO_LANG_TAG = re.compile(r"<(/?)(" + "|".join(NO_LANG) + r")(?![a-zA-Z0-9])[^>]*>", re.IGNORECASE)
-_ENGLISH_TEXT = re.compile(r">(\s*)([A-Za-z]{5,}(?: [A-Za-z]+)*|[A-Za-z]+(?: [A-Za-z]+)+)(\s*)(?=<)")
+_ENGLISH_TEXT = re.compile(r">(\s*+)([A-Za-z]{5,}(?: [A-Za-z]+)*|[A-Za-z]+(?: [A-Za-z]+)+)(\s*+)(?=<)")
 
 
 def _in_tag(markup: str, at: int) -> bool:
