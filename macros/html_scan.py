@@ -89,6 +89,8 @@ class Walker(HTMLParser):
     """Walks markup once, calling `opened(element)` and `closed(element)` and `text(string, open_elements)` for
     each string as BeautifulSoup would hold it (only NavigableStrings: no comments, no strings of containers)."""
 
+    positions = False  # whether elements get `start` and `end_of_start` (offsets in the markup)
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.stack: list[Element] = []
@@ -110,7 +112,8 @@ class Walker(HTMLParser):
     # the walk -----------------------------------------------------------------------------------------------------
 
     def walk(self, markup: str) -> None:
-        self._lines = [0] + [m.end() for m in re.finditer("\n", markup)]
+        if self.positions:
+            self._lines = [0] + [m.end() for m in re.finditer("\n", markup)]
         self.feed(markup)
         self.close()
         self._flush()
@@ -155,8 +158,9 @@ class Walker(HTMLParser):
         for key, value in attrs:  # BeautifulSoup keeps the last of a repeated attribute
             values[key] = "" if value is None else value
         element = Element(tag, values, self.stack[-1] if self.stack else None)
-        element.start = self._offset()
-        element.end_of_start = element.start + len(self.get_starttag_text() or "")
+        if self.positions:
+            element.start = self._offset()
+            element.end_of_start = element.start + len(self.get_starttag_text() or "")
         self.stack.append(element)
         self.opened(element)
 
@@ -346,6 +350,8 @@ def label_cells(table: str) -> str | None:
     rows: list[tuple[Element, list[Element]]] = []
 
     class Cells(Walker):
+        positions = True
+
         def opened(self, element: Element) -> None:
             name, parent = element.name, element.parent
             if name == "table":
