@@ -96,6 +96,11 @@ class NavCache:
     def __init__(self) -> None:
         # (item, id, level, parent active) -> the HTML cut at its links: text, URL, text, URL, …, text
         self.branches: dict[tuple[int, str, int, bool], list[str]] = {}
+        # the same key -> the first path segments of its links, or None if a link is not a plain site path
+        self.firsts: dict[tuple[int, str, int, bool], frozenset[str] | None] = {}
+        # (the same key, depth of the page's folder) -> the branch's HTML for every page at that depth whose
+        # first segment is none of the branch's: its links are then "../" * depth + the link
+        self.by_depth: dict[tuple[tuple[int, str, int, bool], int], str] = {}
 
     @jinja2.pass_context
     def __call__(
@@ -119,11 +124,51 @@ class NavCache:
                     end = match.end(1)
             parts.append(html[end:])
             self.branches[key] = parts
+            self.firsts[key] = _first_segments(parts[1::2])
             STATS["rendered"] += 1
             return html
         STATS["reused"] += 1
-        text = "".join(part if i % 2 == 0 else normalize_url(part, page) for i, part in enumerate(parts))
+        folder = _folder(page.url)
+        if folder is not None and same_at_depth(folder, self.firsts[key]):
+            text = self.by_depth.get((key, len(folder)))
+            if text is None:
+                text = self.by_depth[key, len(folder)] = _join(parts, page)
+        else:
+            text = _join(parts, page)
         return Markup(text) if context.eval_ctx.autoescape else text
+
+
+def _join(parts: list[str], page: Page) -> str:
+    return "".join(part if i % 2 == 0 else normalize_url(part, page) for i, part in enumerate(parts))
+
+
+def same_at_depth(folder: list[str], firsts: frozenset[str] | None) -> bool:
+    """Whether links to paths starting with `firsts` are the same from every folder as deep as `folder` that
+    shares its first segment with none of them (MkDocs' get_relative_url: "../" per folder, then the path)."""
+    return firsts is not None and not (folder and folder[0] in firsts)
+
+
+def _folder(url: str) -> list[str] | None:
+    """The segments of the folder of a page's URL (`a/b/` and `a/b.html` are in `a/b` and `a`), as MkDocs'
+    get_relative_url reads them; None for a URL of another form."""
+    if url in ("", "/"):
+        segments = []
+    elif url.endswith("/"):
+        segments = url[:-1].split("/")
+    elif url.endswith(".html"):
+        segments = url.split("/")[:-1]
+    else:
+        return None
+    if any(s in ("", ".", "..") for s in segments):
+        return None
+    return segments
+
+
+def _first_segments(urls: list[str]) -> frozenset[str] | None:
+    """The first path segments of a branch's links; None if one is not a plain path below the site."""
+    if any(u.startswith(("/", ".")) or ":" in u or "?" in u or "#" in u for u in urls):
+        return None
+    return frozenset(u.split("/", 1)[0] for u in urls)
 
 
 def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:

@@ -180,6 +180,52 @@ def test_navigation_cache_writes_materials_html(tmp_path: Path, prune: bool):
     assert stats["reused"] > stats["rendered"] > 0, stats
 
 
+def test_navigation_links_shared_by_depth_are_mkdocs_links():
+    """A branch's HTML is kept per folder depth for pages outside its first segments: for every pair of pages at
+    one depth for which hooks/theme.py shares it, MkDocs' normalize_url gives each link the same text."""
+    import importlib.util
+    import itertools
+    from types import SimpleNamespace
+
+    from mkdocs.utils import normalize_url
+
+    from tests.conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("theme_under_test", ROOT / "hooks" / "theme.py")
+    assert spec and spec.loader
+    theme = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(theme)
+    pages = [
+        "",
+        "a/",
+        "b/",
+        "a/x/",
+        "a/y/",
+        "b/x/",
+        "c/d/e/",
+        "a/x/z/",
+        "index.html",
+        "a.html",
+        "a/x.html",
+        "b/y.html",
+    ]
+    branches = [["a/"], ["a/x/", "a/y/"], ["b/x/", ""], ["c/d/e/", "c/"], ["a/x.html", "index.html"], ["d/"]]
+    shared = 0
+    for links in branches:
+        firsts = theme._first_segments(links)
+        for one, other in itertools.combinations(pages, 2):
+            a, b = theme._folder(one), theme._folder(other)
+            assert a is not None and b is not None
+            if len(a) == len(b) and theme.same_at_depth(a, firsts) and theme.same_at_depth(b, firsts):
+                shared += 1
+                for link in links:
+                    assert normalize_url(link, SimpleNamespace(url=one)) == normalize_url(
+                        link, SimpleNamespace(url=other)
+                    ), (link, one, other)
+    assert shared > 20
+    assert theme._first_segments(["https://example.jp/"]) is None and theme._folder("a/b") is None
+
+
 # bs4 is not listed: hooks/citizen.py parses each page's article with it (share descriptions, table labels).
 PDF_STACK = ("weasyprint", "mkdocs_to_pdf", "pypdf", "fontTools", "pydyf", "tinycss2", "cssselect2")
 
