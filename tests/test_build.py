@@ -226,8 +226,8 @@ def test_navigation_links_shared_by_depth_are_mkdocs_links():
     assert theme._first_segments(["https://example.jp/"]) is None and theme._folder("a/b") is None
 
 
-# bs4 is not listed: hooks/citizen.py parses each page's article with it (share descriptions, table labels).
-PDF_STACK = ("weasyprint", "mkdocs_to_pdf", "pypdf", "fontTools", "pydyf", "tinycss2", "cssselect2")
+# bs4 too: only the PDF plugin and hooks/pdf.py use it (hooks/citizen.py reads pages with macros/html_scan.py).
+PDF_STACK = ("weasyprint", "mkdocs_to_pdf", "pypdf", "fontTools", "pydyf", "tinycss2", "cssselect2", "bs4")
 
 
 def test_site_build_loads_no_pdf_stack(tmp_path: Path):
