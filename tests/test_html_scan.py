@@ -222,6 +222,7 @@ def test_labels_change_only_the_start_tags():
 # --- every built page -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # BeautifulSoup reads every page four times (about 6 s); the hand-made cases above are quick
 def test_every_built_page_reads_as_with_beautifulsoup(site: Path):
     """The built pages already carry the labels and readings' texts; the references and the walker agree on
     them (descriptions and ふりがな texts of each article, labels of each table with its labels taken off)."""
