@@ -1,7 +1,8 @@
 """Reading and marking built pages in one pass over their HTML, in time proportional to the page.
 
 hooks/citizen.py needs three things from every written page: its first sentences (the description), the text
-nodes of its article (for ふりがな) and, in each table, every body cell's column heading (for phones). It used to
+nodes of its article (for ふりがな) and, in each table, every body cell's column heading (for phones); and it
+marks English fragments `lang="en"` (`mark_english`, two regular expressions over the page). It used to
 build a BeautifulSoup tree for each. BeautifulSoup's `html.parser` builder keeps every void element it has seen
 (`<wbr>`, `<br>`, …) in a list that it scans at each end tag, so a page costs the product of its void elements and
 its end tags: the table cells hold a `<wbr>` between words (macros/words.py), and the long pages of a large
@@ -129,8 +130,8 @@ class Walker(HTMLParser):
             return
         string = "".join(self._data)
         self._data = []
-        if not any(e.name in PRESERVE_WHITESPACE for e in self.stack) and all(
-            c in _ASCII_SPACES for c in string
+        if all(c in _ASCII_SPACES for c in string) and not any(
+            e.name in PRESERVE_WHITESPACE for e in self.stack
         ):
             string = "\n" if "\n" in string else " "
         if not (self.stack and self.stack[-1].container):
