@@ -257,18 +257,20 @@ def zensical_project(plain: Path, dest: Path) -> Path:
 
 def _exclude_from_search(docs: Path, page: str, anchor: str) -> str:
     """Mark the heading `anchor` of the page at URL `page` with `data-search-exclude` (an HTML heading's id or
-    a Markdown heading's `{ #anchor }`); its source file and anchor."""
+    a Markdown heading's attribute list, `{#anchor}` or `{ #anchor … }`); its source file and anchor."""
     stem = page.strip("/")
+    patterns = (
+        re.compile(rf'(id="{re.escape(anchor)}")'),
+        re.compile(rf"(\{{\s*#{re.escape(anchor)})(?=[\s}}])"),
+    )
     for md in (docs / f"{stem}.md", docs / stem / "index.md", docs / "index.md"):
         if not md.exists():
             continue
         text = md.read_text(encoding="utf-8")
-        for old, new in (
-            (f'id="{anchor}"', f'id="{anchor}" data-search-exclude'),
-            (f"{{ #{anchor} }}", f"{{ #{anchor} data-search-exclude }}"),
-        ):
-            if old in text:
-                md.write_text(text.replace(old, new, 1), encoding="utf-8")
+        for pattern in patterns:
+            marked, n = pattern.subn(r"\1 data-search-exclude", text, count=1)
+            if n:
+                md.write_text(marked, encoding="utf-8")
                 return f"{md.relative_to(docs)}#{anchor}"
     raise RuntimeError(f"Zensical: no heading #{anchor} for {page} in {docs}")
 
