@@ -169,6 +169,17 @@ def on_pre_build(config: MkDocsConfig) -> None:
             generator.HTML = render_html  # type: ignore[assignment]
 
     steps.on_post_build = assemble_and_render  # type: ignore[method-assign]
+    # Patch 6: the plugin keeps each page's <head> and <article> but parses the whole page, whose navigation
+    # grows with the document (at 10× the data it is most of every page). It gets the page without the two
+    # sidebars (navigation and table of contents: complete elements between the header and the content); the
+    # page written to the site keeps them.
+    collect = steps.on_post_page
+
+    def collect_without_sidebars(output_content: str, page: Page, pdf_path: str) -> str:
+        collect(without_sidebars(output_content), page, pdf_path)
+        return handler.inject_link(output_content, pdf_path, page, None)
+
+    steps.on_post_page = collect_without_sidebars  # type: ignore[method-assign]
 
 
 def finalize(soup: BeautifulSoup, *, title: str) -> None:
@@ -231,6 +242,14 @@ class _ChildHTML:
             report["peak_kb"] / 1024,
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         )
+
+
+SIDEBARS = re.compile(r'<div class="md-sidebar md-sidebar--primary".*?(?=<div class="md-content")', re.DOTALL)
+
+
+def without_sidebars(html: str) -> str:
+    """The page without Material's navigation and table-of-contents sidebars."""
+    return SIDEBARS.sub("", html, count=1)
 
 
 def _alternate_link(html: str, pdf_path: str, page: Page, theme: Any) -> str:

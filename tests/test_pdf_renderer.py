@@ -46,3 +46,27 @@ def test_a_failed_build_leaves_no_renderer_waiting():
     assert process is not None and process.poll() is None and list(hook._RUNNING) == [state]
     hook.on_build_error(RuntimeError("the build failed"))
     assert process.returncode == 0 and state.renderer is None and not list(hook._RUNNING)
+
+
+def test_the_plugin_reads_pages_without_their_sidebars(site: Path):
+    """Patch 6: the plugin parses each page without Material's navigation and table of contents. Everything it
+    keeps (the <head>, the <article>, the scripts) is there, unchanged, and the sidebars are gone."""
+    import re
+
+    hook = load_hook()
+    pages = sorted(site.rglob("index.html"))
+    assert len(pages) > 15
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        trimmed = hook.without_sidebars(page)
+        assert "md-sidebar" in page and "md-sidebar" not in trimmed, path
+        assert len(trimmed) < len(page) - 2000, path
+        for part in (r"<head>.*?</head>", r"<article\b.*?</article>"):
+            assert re.search(part, trimmed, re.DOTALL)[0] == re.search(part, page, re.DOTALL)[0], path
+        assert re.findall(r"<script\b.*?</script>", trimmed, re.DOTALL) == re.findall(
+            r"<script\b.*?</script>", page, re.DOTALL
+        ), path
+        # what is left out is whole elements: the page's tags still balance
+        assert trimmed.count("<div") - trimmed.count("</div>") == page.count("<div") - page.count("</div>"), (
+            path
+        )
