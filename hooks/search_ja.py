@@ -62,9 +62,11 @@ _TAG = re.compile(r"(<[^>]*>)")
 @functools.cache
 def _tokenizer() -> Callable[[str], list[str]]:
     """Return a function that splits text into SudachiPy mode-A surfaces."""
-    from sudachipy import Dictionary, SplitMode
+    from sudachipy import SplitMode
 
-    tok = Dictionary(dict="core").tokenizer(mode=SplitMode.A)
+    from macros.sudachi import dictionary
+
+    tok = dictionary().tokenizer(mode=SplitMode.A)
     return lambda text: [m.surface() for m in tok.tokenize(text)]
 
 
