@@ -55,19 +55,16 @@ def on_serve(server: LiveReloadServer, config: MkDocsConfig, builder: object) ->
     after this event (`watch:` in mkdocs.yml) go to it directly. If MkDocs' server changes shape, its own
     observer stays.
     """
-    from watchdog.observers.polling import PollingObserver
-
     del config, builder
     watched = getattr(server, "_watched_paths", None)  # path -> number of watch() calls (MkDocs 1.6)
-    if not isinstance(watched, dict) or not isinstance(server.observer, PollingObserver):
-        return server
-    if server.observer.is_alive():
+    polling = type(server.observer)  # watchdog's PollingObserver, as MkDocs made it (not imported here)
+    if not isinstance(watched, dict) or polling.__name__ != "PollingObserver" or server.observer.is_alive():
         return server
     counts = dict(watched)
     for path, count in counts.items():
         for _ in range(count):
             server.unwatch(path)
-    server.observer = PollingObserver(timeout=POLL_SECONDS)
+    server.observer = polling(timeout=POLL_SECONDS)
     for path, count in counts.items():
         for _ in range(count):
             server.watch(path)
