@@ -75,13 +75,20 @@ def _tokenizer() -> Callable[[str], list[str]]:
 MAX_CHUNK = 4096
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _words(chunk: str) -> tuple[str, ...]:
+    """SudachiPy's mode-A words of one chunk, kept: the same runs recur on many pages, and `mkdocs serve` segments
+    the whole index again on every save (a failure is not kept)."""
+    return tuple(_tokenizer()(chunk))
+
+
 def split_run(run: str) -> list[str]:
     """Split one Japanese word run into SudachiPy mode-A words (a very long run piece by piece)."""
     words: list[str] = []
     for start in range(0, len(run), MAX_CHUNK):
         chunk = run[start : start + MAX_CHUNK]
         try:
-            words += _tokenizer()(chunk)
+            words += _words(chunk)
         except Exception as exc:  # noqa: BLE001  (the index must never fail the build after pages are written)
             log.info(f"search_ja: 検索用の分かち書きができなかった文字列をそのまま索引に入れます（{exc}）")
             words.append(chunk)
