@@ -243,6 +243,12 @@ def label_table(match: re.Match[str]) -> str:
     before = match.string[max(0, match.start() - 300) : match.start()]
     if "sd-wide" in before[before.rfind("<div") :]:
         return chunk
+    return _stacked_table(chunk)
+
+
+@_by_digest
+def _stacked_table(chunk: str) -> str:
+    """`label_table`'s work on one table's HTML (kept by its digest: `mkdocs serve` rebuilds unchanged tables)."""
     labelled = label_cells(chunk)
     return chunk if labelled is None else labelled
 

@@ -62,9 +62,11 @@ _TAG = re.compile(r"(<[^>]*>)")
 @functools.cache
 def _tokenizer() -> Callable[[str], list[str]]:
     """Return a function that splits text into SudachiPy mode-A surfaces."""
-    from sudachipy import Dictionary, SplitMode
+    from sudachipy import SplitMode
 
-    tok = Dictionary(dict="core").tokenizer(mode=SplitMode.A)
+    from macros.sudachi import dictionary
+
+    tok = dictionary().tokenizer(mode=SplitMode.A)
     return lambda text: [m.surface() for m in tok.tokenize(text)]
 
 
@@ -73,13 +75,20 @@ def _tokenizer() -> Callable[[str], list[str]]:
 MAX_CHUNK = 4096
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _words(chunk: str) -> tuple[str, ...]:
+    """SudachiPy's mode-A words of one chunk, kept: the same runs recur on many pages, and `mkdocs serve` segments
+    the whole index again on every save (a failure is not kept)."""
+    return tuple(_tokenizer()(chunk))
+
+
 def split_run(run: str) -> list[str]:
     """Split one Japanese word run into SudachiPy mode-A words (a very long run piece by piece)."""
     words: list[str] = []
     for start in range(0, len(run), MAX_CHUNK):
         chunk = run[start : start + MAX_CHUNK]
         try:
-            words += _tokenizer()(chunk)
+            words += _words(chunk)
         except Exception as exc:  # noqa: BLE001  (the index must never fail the build after pages are written)
             log.info(f"search_ja: 検索用の分かち書きができなかった文字列をそのまま索引に入れます（{exc}）")
             words.append(chunk)

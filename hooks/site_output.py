@@ -6,7 +6,7 @@ neither sees the other's half-written files. On Linux the swap is one `renameat2
 moment without a site. Copies left behind by a killed build are removed by the next build.
 
 It also tells the macros adapter whether this is `mkdocs serve` (macros.PREVIEW_ENV): the preview shows data
-problems in the browser instead of stopping.
+problems in the browser instead of stopping, and makes `mkdocs serve` notice a saved file sooner (`on_serve`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ import fcntl
 import logging
 import os
 import shutil
+import threading
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
@@ -29,14 +31,44 @@ from mkdocs.utils import CountHandler
 
 from macros import PREVIEW_ENV
 
+if TYPE_CHECKING:  # `mkdocs build` does not load the live-reload server
+    from mkdocs.livereload import LiveReloadServer
+
 log = logging.getLogger("mkdocs.hooks.site_output")
 STAGING = ".building-"  # <site>.building-<pid>-<random>, beside the site folder
+POLL_SECONDS = 0.1  # how often `mkdocs serve` looks for saved files (MkDocs' own default: 0.5 s)
 
 
 def on_startup(command: str, dirty: bool) -> None:
     """Remember whether MkDocs serves a preview (the adapter reads it when it loads the data)."""
     del dirty
     os.environ[PREVIEW_ENV] = "1" if command == "serve" else "0"
+
+
+def on_serve(server: LiveReloadServer, config: MkDocsConfig, builder: object) -> LiveReloadServer:
+    """Look for saved files every POLL_SECONDS instead of every 0.5 s.
+
+    MkDocs watches by polling (the same on every platform and file system) and rebuilds 0.1 s after the last
+    change it saw: a save waited 0.25 s on average (up to 0.5 s) before the rebuild began. One poll of the watched
+    folders (docs/, data/, macros/, mkdocs.yml) takes about 0.5 ms. The watches MkDocs has made so far (docs/,
+    the config file, the theme with --watch-theme) move to a faster observer before it starts; the ones made
+    after this event (`watch:` in mkdocs.yml) go to it directly. If MkDocs' server changes shape, its own
+    observer stays.
+    """
+    del config, builder
+    watched = getattr(server, "_watched_paths", None)  # path -> number of watch() calls (MkDocs 1.6)
+    polling = type(server.observer)  # watchdog's PollingObserver, as MkDocs made it (not imported here)
+    if not isinstance(watched, dict) or polling.__name__ != "PollingObserver" or server.observer.is_alive():
+        return server
+    counts = dict(watched)
+    for path, count in counts.items():
+        for _ in range(count):
+            server.unwatch(path)
+    server.observer = polling(timeout=POLL_SECONDS)
+    for path, count in counts.items():
+        for _ in range(count):
+            server.watch(path)
+    return server
 
 
 @event_priority(100)  # before every plugin reads site_dir
@@ -78,7 +110,12 @@ class Output:
                     os.rename(staging, final)
             if os.path.lexists(staging):
                 _exchange(staging, final)
-        _discard(staging)  # now the previous site
+        if os.environ.get(PREVIEW_ENV) == "1":
+            # `mkdocs serve` shows the new site as soon as this event returns: remove the previous one meanwhile.
+            # Not a daemon thread, so that Python waits for it at exit and leaves no half-removed folder.
+            threading.Thread(target=_discard, args=(staging,), name="site_output-discard").start()
+        else:
+            _discard(staging)  # now the previous site
         log.info(f"サイトを {final} に書きました。")
 
     def on_build_error(self, error: Exception) -> None:

@@ -16,13 +16,18 @@ import html
 import json
 import posixpath
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .comparison import Comparison, build, changed_ids, render_html
 from .editions import Edition, SiteEditions, edition_dir
 from .ja import edition_line, edition_of
 from .pages import Links, Page, all_pages, anchor_pages, relative_url, url_of
 from .render import ENV, render_page
+
+if TYPE_CHECKING:
+    from .comparison import Comparison
+
+# macros.comparison (and macros.diff) are imported where a 新旧対照表 is drawn: a site with one edition, the usual
+# case, never pays for them.
 
 Kind = Literal["home", "document", "comparison"]
 # Archive and comparison pages stay out of the search index (front matter): a search finds the current text only.
@@ -97,6 +102,8 @@ def edition_anchors(edition: Edition) -> dict[str, str]:
 @functools.lru_cache(maxsize=64)
 def comparison_of(previous: Edition, edition: Edition) -> Comparison:
     """The 新旧対照表 from one edition to the next (cached: frozen editions never change)."""
+    from .comparison import build
+
     return build(
         previous.strategy,
         edition.strategy,
@@ -115,6 +122,8 @@ def history(site: SiteEditions) -> dict[str, tuple[tuple[str, str, str], ...]]:
     """For every item id, the editions in which it changed: (the edition's label, its table's docs path, row)."""
     found: dict[str, list[tuple[str, str, str]]] = {}
     for previous, edition in site.pairs:
+        from .comparison import changed_ids
+
         for item_id, anchor in changed_ids(comparison_of(previous, edition)):
             found.setdefault(item_id, []).append((edition_label(edition), comparison_path(edition), anchor))
     return {k: tuple(v) for k, v in found.items()}
@@ -172,6 +181,8 @@ def render(
             files=_relative_files(page.src, files),
             comparison=relative_url(page.src, comparison_path(edition)) if site.previous(edition) else None,
         )
+    from .comparison import render_html
+
     previous = site.previous(edition)
     assert previous is not None
     return ENV.get_template("editions/comparison.html.j2").render(

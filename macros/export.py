@@ -13,6 +13,7 @@ the exact text. No MkDocs here.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -251,8 +252,11 @@ def model_yaml(strategy: Strategy) -> bytes:
     return text.encode("utf-8")
 
 
+@functools.lru_cache(maxsize=1)
 def schema_text() -> str:
-    """The JSON Schema of the data file, generated from the model (as committed in data/)."""
+    """The JSON Schema of the data file, generated from the model (as committed in data/).
+
+    Made once per process: it depends on the code alone, and `mkdocs serve` renders the open data on every save."""
     return json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
 
 

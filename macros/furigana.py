@@ -36,9 +36,11 @@ def hiragana(text: str) -> str:
 @functools.cache
 def _morphemes() -> Callable[[str], list[tuple[str, str]]]:
     """SudachiPy split mode A (the units of the search index): (surface, reading in katakana) pairs."""
-    from sudachipy import Dictionary, SplitMode
+    from sudachipy import SplitMode
 
-    tok = Dictionary(dict="core").tokenizer(mode=SplitMode.A)
+    from .sudachi import dictionary
+
+    tok = dictionary().tokenizer(mode=SplitMode.A)
     return lambda text: [(m.surface(), m.reading_form()) for m in tok.tokenize(text)]
 
 

@@ -35,9 +35,11 @@ _ATTACHED = {"助詞", "助動詞", "接尾辞"}
 
 @cache
 def _tokenizer() -> Any:
-    from sudachipy import Dictionary, SplitMode
+    from sudachipy import SplitMode
 
-    return Dictionary(dict="core").tokenizer(mode=SplitMode.C)
+    from .sudachi import dictionary
+
+    return dictionary().tokenizer(mode=SplitMode.C)
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:

@@ -128,3 +128,38 @@ def test_a_module_that_needs_another_first_fails_alone(tmp_path: Path):
         [sys.executable, "-c", ALONE, "a", "b"], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert set(json.loads(result.stdout)) == {"a"}
+
+
+WHAT_A_BUILD_LOADS = """
+import json, sys
+import sudachipy
+
+loaded = []
+real = sudachipy.Dictionary
+sudachipy.Dictionary = lambda *args, **kwargs: loaded.append(kwargs) or real(*args, **kwargs)
+import macros
+from macros.model import schema
+from macros.furigana import Reader
+from macros.words import words
+from hooks.search_ja import split_run
+
+before = {m for m in ("macros.comparison", "macros.diff") if m in sys.modules}
+complete_at_import = sorted(n for n, c in vars(schema).items() if isinstance(c, type)
+                            and issubclass(c, schema.Model) and c.__pydantic_complete__)
+words("市民・企業ヒアリングの結果を踏まえて検討する")
+split_run("行政手続のオンライン化")
+Reader({}).page(("盛岡市の行政手続",))
+print(json.dumps({"comparison": sorted(before), "complete": complete_at_import,
+                  "dictionaries": len(loaded)}))
+"""
+
+
+def test_a_build_loads_only_what_it_uses():
+    """A site with one edition does not import the 新旧対照表's modules; the model's validators are built when the
+    data is first validated, not at import (pydantic `defer_build`); one SudachiPy dictionary serves the word spans,
+    the ふりがな and the search index."""
+    result = subprocess.run(
+        [sys.executable, "-c", WHAT_A_BUILD_LOADS], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == {"comparison": [], "complete": [], "dictionaries": 1}

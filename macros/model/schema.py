@@ -33,7 +33,7 @@ class Model(BaseModel):
     """Base: frozen, no unknown keys."""
 
     # strict: no coercion (0 is not a date, "yes" is not true, true is not 1, 1.0 is not an integer).
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
 
 Text = Annotated[
