@@ -33,8 +33,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
 
 NAV_CACHE = True  # tests/test_build.py turns this off in a copy of the project to compare the HTML
-# Branches of the last build: rendered by Material, written from the cache.
-STATS = {"rendered": 0, "reused": 0}
+NAV = f"{__name__}:nav"  # this build's NavCache in config.plugins (tests read its counters)
 
 # Where Material's navigation partials call the macro that renders one item (with its branch): those calls go
 # through nav_cached. If Material changes these lines, the build stops here rather than silently losing speed.
@@ -96,6 +95,8 @@ class NavCache:
     def __init__(self) -> None:
         # (item, id, level, parent active) -> the HTML cut at its links: text, URL, text, URL, …, text
         self.branches: dict[tuple[int, str, int, bool], list[str]] = {}
+        # Branches of this build: rendered by Material, written from the cache.
+        self.stats = {"rendered": 0, "reused": 0}
 
     @jinja2.pass_context
     def __call__(
@@ -119,9 +120,9 @@ class NavCache:
                     end = match.end(1)
             parts.append(html[end:])
             self.branches[key] = parts
-            STATS["rendered"] += 1
+            self.stats["rendered"] += 1
             return html
-        STATS["reused"] += 1
+        self.stats["reused"] += 1
         text = "".join(part if i % 2 == 0 else normalize_url(part, page) for i, part in enumerate(parts))
         return Markup(text) if context.eval_ctx.autoescape else text
 
@@ -131,8 +132,7 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
     env.bytecode_cache = jinja2.FileSystemBytecodeCache()
     assert env.loader is not None
     env.loader = PatchedLoader(env.loader, NAV_CALLS)
-    env.globals["nav_cached"] = NavCache()
-    STATS.update(rendered=0, reused=0)
+    env.globals["nav_cached"] = config.plugins[NAV] = NavCache()  # type: ignore[assignment]
 
     def page_of(src: str) -> Page | None:
         file = files.get_file_from_path(src)

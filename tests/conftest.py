@@ -94,6 +94,12 @@ def strategy():
 def build_site(project: Path, site_dir: Path, *, pdf: bool = False) -> Path:
     """Run `mkdocs build --strict` in-process for a project folder into `site_dir`: the site alone from
     mkdocs.yml, or with the council PDF from mkdocs-pdf.yml."""
+    build_config(project, site_dir, pdf=pdf)
+    return site_dir
+
+
+def build_config(project: Path, site_dir: Path, *, pdf: bool = False) -> Any:
+    """`build_site`, returning the build's config: its plugins hold what the hooks kept of this build."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -105,7 +111,7 @@ def build_site(project: Path, site_dir: Path, *, pdf: bool = False) -> Path:
         build(config)
     finally:
         os.chdir(old_cwd)
-    return site_dir
+    return config
 
 
 @pytest.fixture(scope="session")
