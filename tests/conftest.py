@@ -91,14 +91,15 @@ def strategy():
     return parse(load_file(DATA))
 
 
-def build_site(project: Path, site_dir: Path, *, pdf: bool = False) -> Path:
+def build_site(project: Path, site_dir: Path, *, pdf: bool = False, **settings: Any) -> Path:
     """Run `mkdocs build --strict` in-process for a project folder into `site_dir`: the site alone from
-    mkdocs.yml, or with the council PDF from mkdocs-pdf.yml."""
-    build_config(project, site_dir, pdf=pdf)
+    mkdocs.yml, or with the council PDF from mkdocs-pdf.yml; `settings` override the file's (as the command
+    line's options do)."""
+    build_config(project, site_dir, pdf=pdf, **settings)
     return site_dir
 
 
-def build_config(project: Path, site_dir: Path, *, pdf: bool = False) -> Any:
+def build_config(project: Path, site_dir: Path, *, pdf: bool = False, **settings: Any) -> Any:
     """`build_site`, returning the build's config: its plugins hold what the hooks kept of this build."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -107,11 +108,45 @@ def build_config(project: Path, site_dir: Path, *, pdf: bool = False) -> Any:
     os.chdir(project)
     try:
         config_file = project / ("mkdocs-pdf.yml" if pdf else "mkdocs.yml")
-        config = load_config(str(config_file), site_dir=str(site_dir), strict=True)
+        config = load_config(str(config_file), site_dir=str(site_dir), strict=True, **settings)
         build(config)
     finally:
         os.chdir(old_cwd)
     return config
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hooks_loaded_once_per_content() -> Iterator[None]:
+    """In-process builds load each hook module once per file content, not once per path.
+
+    MkDocs keeps one module per hook path for the life of the process (`Hooks._load_hook` is lru-cached), so every
+    build of the repo in this process shares its hooks, as `mkdocs serve` does between rebuilds. A copy of the
+    project (`copy_project`) has other paths: its identical hooks would be loaded again, with empty caches (page
+    descriptions, ふりがな texts, share images keep their results by content), and cost about 1.5 s more per
+    build. Here they share the repo's modules; a hook that a test changed in its copy is other content and gets
+    a module of its own. Safe because the hooks keep no build state in their modules (tests/test_adapter.py).
+    """
+    import hashlib
+    import sys
+
+    from mkdocs.config import config_options
+
+    original = config_options.Hooks.__dict__["_load_hook"]
+    load = original.__wrapped__
+    modules: dict[tuple[str, bytes], Any] = {}
+
+    def load_once(self: Any, name: str, path: str) -> Any:
+        key = (name, hashlib.sha256(Path(path).read_bytes()).digest())
+        if key not in modules:
+            modules[key] = load(self, name, path)
+        sys.modules[name] = modules[key]
+        return modules[key]
+
+    config_options.Hooks._load_hook = load_once
+    try:
+        yield
+    finally:
+        config_options.Hooks._load_hook = original
 
 
 @pytest.fixture(scope="session")
