@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, build_site, read_pages
 
 HOOKS = sorted((ROOT / "hooks").glob("*.py"))
 
@@ -46,7 +47,19 @@ def test_no_hook_changes_sys_path(path: Path):
     )
 
 
-MUTATORS = set("append extend insert add update setdefault pop popitem remove discard clear".split())
+MUTATORS = {
+    "append",
+    "extend",
+    "insert",
+    "add",
+    "update",
+    "setdefault",
+    "pop",
+    "popitem",
+    "remove",
+    "discard",
+    "clear",
+}
 
 
 def mutable_globals(tree: ast.Module) -> set[str]:
@@ -149,3 +162,60 @@ def test_page_urls_are_mkdocs_own(tmp_path: Path, use_directory_urls: bool):
                 expected = there.url_relative_to(here)
                 assert relative_url(here.src_uri, there.src_uri, "", use_directory_urls) == expected
                 assert relative_url(here.src_uri, there.src_uri, "x", use_directory_urls) == f"{expected}#x"
+
+
+@pytest.fixture(scope="module")
+def file_urls_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy with a second edition (so that it has archive pages and a 新旧対照表), built with directory URLs
+    (as mkdocs.yml says) and then without (`mkdocs build --no-directory-urls`): every page is a file
+    (`about/open-data.html`). The second build finds the first one's editions cache and must not reuse its pages."""
+    from tests.test_editions import with_second_edition
+
+    base = tmp_path_factory.mktemp("file-urls")
+    project = with_second_edition(base / "project")
+    assert "\nuse_directory_urls: true\n" in (project / "mkdocs.yml").read_text(encoding="utf-8")
+    build_site(project, base / "directory-urls")
+    assert (base / "directory-urls" / "editions" / "2023-03-24" / "comparison" / "index.html").is_file()
+    return build_site(project, base / "site", use_directory_urls=False)
+
+
+def test_without_directory_urls_every_link_reaches_a_file(file_urls_site: Path):
+    """With `use_directory_urls: false` every internal link of every page (navigation, open data, the editions'
+    pages and files, the 新旧対照表, the 改訂履歴) leads to a file that exists, and its anchor to an id there."""
+    site = file_urls_site
+    pages = read_pages(site)
+    ids = {name: {e["id"] for e in soup.select("[id]")} for name, soup in pages.items()}
+    links: set[tuple[str, str]] = set()
+    broken = []
+    for name, soup in pages.items():
+        for tag in soup.select("a[href], link[href], script[src], img[src]"):
+            href = tag.get("href") or tag.get("src")
+            if re.match(r"^([a-z]+:|//)", href) or tag.name == "link" and "canonical" in tag.get("rel", []):
+                continue
+            path, _, anchor = href.partition("#")
+            target = (site / name).parent / path if path else site / name
+            inside = target.resolve().is_relative_to(site.resolve())
+            key = target.resolve().relative_to(site.resolve()).as_posix() if inside else ""
+            links.add((name, key))
+            if (
+                not inside
+                or not target.is_file()
+                or (anchor and key.endswith(".html") and anchor not in ids.get(key, ()))
+            ):
+                broken.append((name, href))
+    assert broken == []
+    assert len(pages) > 30 and "about/open-data.html" in pages and not (site / "about" / "open-data").exists()
+    reached = {key for _name, key in links}
+    for expected in (
+        "data/strategy.json",  # the open data, from about/open-data.html
+        "editions/2022-12-01/index.html",  # a past edition's home, from the 改訂履歴
+        "editions/2022-12-01/data/strategy.json",  # a past edition's data, from its home
+        "editions/2023-03-24/comparison.html",  # the 新旧対照表
+        "editions/2023-03-24/comparison.md",  # and its Markdown, from its page
+        "guidelines/viewpoint-guidelines.html",  # the current page, from a past edition's banner
+    ):
+        assert expected in reached, expected
+    assert ("about/open-data.html", "data/strategy.csv") in links or (
+        "about/open-data.html",
+        "data/guidelines.csv",
+    ) in links
