@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, build_site, read_pages
+from tests.conftest import ROOT, build_site, copy_project, read_pages
 
 HOOKS = sorted((ROOT / "hooks").glob("*.py"))
 
@@ -164,18 +164,37 @@ def test_page_urls_are_mkdocs_own(tmp_path: Path, use_directory_urls: bool):
                 assert relative_url(here.src_uri, there.src_uri, "x", use_directory_urls) == f"{expected}#x"
 
 
+def test_the_editions_cache_tells_directory_urls_apart():
+    """`mkdocs build --no-directory-urls` after a build with them: the editions cache (hooks/editions.py) must not
+    serve the first build's pages, whose files and links sit elsewhere."""
+    from mkdocs.config import load_config
+
+    digests = set()
+    for use_directory_urls in (True, False):
+        config = load_config(str(ROOT / "mkdocs.yml"), use_directory_urls=use_directory_urls)
+        config = config.plugins.on_config(config)
+        digests.add(config["hooks"]["hooks/editions.py"]._site_digest(config))
+    assert len(digests) == 2
+
+
 @pytest.fixture(scope="module")
 def file_urls_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy with a second edition (so that it has archive pages and a 新旧対照表), built with directory URLs
-    (as mkdocs.yml says) and then without (`mkdocs build --no-directory-urls`): every page is a file
-    (`about/open-data.html`). The second build finds the first one's editions cache and must not reuse its pages."""
-    from tests.test_editions import with_second_edition
+    """A copy with a second edition frozen (so that it has archive pages and a 新旧対照表), built without directory
+    URLs (`mkdocs build --no-directory-urls`): every page is a file (`about/open-data.html`)."""
+    import datetime
+
+    from macros.editions import freeze
+    from tests.test_comparison import revised
+    from tests.test_editions import SECOND, SUMMARY
 
     base = tmp_path_factory.mktemp("file-urls")
-    project = with_second_edition(base / "project")
+    project = copy_project(base / "project")
+    data = project / "data" / "strategy.yaml"
+    data.write_text(revised(), encoding="utf-8")
+    freeze(
+        project, datetime.date.fromisoformat(SECOND), "第3回アドバイザーボード", "策定", SUMMARY, str(data)
+    )
     assert "\nuse_directory_urls: true\n" in (project / "mkdocs.yml").read_text(encoding="utf-8")
-    build_site(project, base / "directory-urls")
-    assert (base / "directory-urls" / "editions" / "2023-03-24" / "comparison" / "index.html").is_file()
     return build_site(project, base / "site", use_directory_urls=False)
 
 
