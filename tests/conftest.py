@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -162,6 +163,52 @@ def pdf_site(tmp_path_factory) -> Path:
     if os.environ.get("TABLES_SITE"):
         return Path(os.environ["TABLES_SITE"])
     return build_site(ROOT, tmp_path_factory.mktemp("pdf-site") / "site", pdf=True)
+
+
+# One copy whose data is hostile wherever a reader or a template meets it, built once for two tests that read the
+# same build: tests/test_build.py (markup and template syntax reaching the theme: site name, footer, navigation)
+# and tests/test_hardening.py (titles and texts that look like Jinja, Markdown or HTML). Each edit changes its
+# own line of the data.
+EVIL = "<script>alert(1)</script>{{ config.site_name }}"
+HOSTILE = [
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "{# stray",
+    "{{ lipsum.__globals__.os.system('touch PWNED') }}",
+    "<script>alert(1)</script>",
+    "[link](https://e.example) ![i](x.png) `code` # h",
+]
+HOSTILE_EDITS = (
+    # test_build.py::test_injection_is_shown_as_text
+    ("title: やさしいデジタル化を目指す", f"title: '{EVIL}'"),
+    ("- 日本経済の長引く低迷（向上しない国内の平均賃金）", f"- '<img src=x onerror=alert(2)>{EVIL}'"),
+    ("title: 地域（盛岡）の特性", "title: '# not a heading {#evil}'"),
+    ("  title: 盛岡市デジタル化によるまちづくり推進戦略", "  title: '盛岡市<b id=evil-title>x</b>'"),
+    (
+        "  meeting: 第2回盛岡市デジタル化によるまちづくり推進戦略 アドバイザーボード",
+        "  meeting: '第2回<i id=evil-org>x</i>'",
+    ),
+    ("  status: 案", "  status: '案<u id=evil-status>x</u>'"),
+    ("title: 戦略骨子を踏まえた行動指針案", "title: '戦略骨子<s id=evil-nav>x</s>'"),
+    # test_hardening.py::test_titles_and_text_are_never_templates
+    ("title: 本戦略骨子のリバイズ", f"title: {json.dumps('章' + HOSTILE[0] + HOSTILE[2])}"),
+    ("title: 国内事情", f"title: {json.dumps(HOSTILE[3])}"),
+    ("title: 行動指針案：市民の生活", f"title: {json.dumps(HOSTILE[1] + HOSTILE[4])}"),
+    ("- 都市部と地方との経済格差の拡大", f"- {json.dumps(' '.join(HOSTILE))}"),
+)
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory) -> tuple[Path, Path, dict[str, Any]]:
+    """(project, site, parsed pages) of the copy with HOSTILE_EDITS (read only: the pages are shared)."""
+    project = copy_project(tmp_path_factory.mktemp("hostile") / "project")
+    text = DATA.read_text(encoding="utf-8")
+    for old, new in HOSTILE_EDITS:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    (project / "data" / "strategy.yaml").write_text(text, encoding="utf-8")
+    site = build_site(project, project.parent / "site")
+    return project, site, read_pages(site)
 
 
 # Markers from the fixtures a test uses, wherever it is written: a test that drives Chromium is a browser test,

@@ -9,7 +9,16 @@ import pytest
 from bs4 import BeautifulSoup
 
 from macros.model import Strategy
-from tests.conftest import DATA, build_config, build_site, copy_project, iter_texts, normalise, read_pages
+from tests.conftest import (
+    DATA,
+    EVIL,
+    build_config,
+    build_site,
+    copy_project,
+    iter_texts,
+    normalise,
+    read_pages,
+)
 
 TEXT = DATA.read_text(encoding="utf-8")
 
@@ -95,27 +104,10 @@ def test_each_goal_card_lists_its_own_viewpoint_s_guidelines(strategy: Strategy,
         assert titles == [normalise(g.title) for g in strategy.guidelines_of(viewpoint.id)]
 
 
-def test_injection_is_shown_as_text(tmp_path: Path):
-    project = copy_project(tmp_path / "project")
-    data = project / "data" / "strategy.yaml"
-    evil = "<script>alert(1)</script>{{ config.site_name }}"
-    text = TEXT.replace("title: やさしいデジタル化を目指す", f"title: '{evil}'", 1)
-    text = text.replace("- 都市部と地方との経済格差の拡大", f"- '<img src=x onerror=alert(2)>{evil}'", 1)
-    text = text.replace("title: 国内事情", "title: '# not a heading {#evil}'", 1)
-    # Values that reach the theme's own templates (site name, footer, navigation, PDF cover) too.
-    text = text.replace(
-        "  title: 盛岡市デジタル化によるまちづくり推進戦略", "  title: '盛岡市<b id=evil-title>x</b>'", 1
-    )
-    text = text.replace(
-        "  meeting: 第2回盛岡市デジタル化によるまちづくり推進戦略 アドバイザーボード",
-        "  meeting: '第2回<i id=evil-org>x</i>'",
-        1,
-    )
-    text = text.replace("  status: 案", "  status: '案<u id=evil-status>x</u>'", 1)
-    text = text.replace("title: 本戦略骨子のリバイズ", "title: '本戦略<s id=evil-nav>x</s>'", 1)
-    data.write_text(text, encoding="utf-8")
-    site = build_site(project, tmp_path / "site")
-    pages = read_pages(site)
+def test_injection_is_shown_as_text(hostile):
+    """Markup and template syntax in the data (conftest.HOSTILE_EDITS), reaching the theme's own templates too
+    (site name, footer, navigation, PDF cover): shown as text, never run or parsed."""
+    _, _, pages = hostile
     for name, soup in pages.items():
         for script in soup.find_all("script"):
             assert "alert" not in script.get_text(), name
@@ -128,7 +120,7 @@ def test_injection_is_shown_as_text(tmp_path: Path):
         for evil_id in ("evil", "evil-title", "evil-org", "evil-status", "evil-nav"):
             assert not soup.find(id=evil_id), (name, evil_id)
     guidelines = pages["guidelines/viewpoint-guidelines/index.html"].get_text()
-    assert evil in guidelines
+    assert EVIL in guidelines
     background = pages["revision/concept-and-goals/index.html"].get_text()
     assert "<img src=x onerror=alert(2)>" in background and "# not a heading {#evil}" in background
 

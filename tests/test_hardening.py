@@ -22,7 +22,7 @@ import yaml
 
 from macros.loader import DataError, load_text, safe_line
 from macros.model import MAX_PROBLEMS, Strategy, parse
-from tests.conftest import DATA, ROOT, build_site, copy_project, read_pages
+from tests.conftest import DATA, HOSTILE, ROOT, build_site, copy_project, read_pages
 
 TEXT = DATA.read_text(encoding="utf-8")
 CHAPTER_TITLE = "title: 本戦略骨子のリバイズ"
@@ -365,26 +365,11 @@ def test_a_64_kb_run_without_punctuation_is_indexed():
 
 # --- builds -------------------------------------------------------------------------------------------------
 
-HOSTILE = [
-    "{{ 7*7 }}",
-    "{% raw %}",
-    "{# stray",
-    "{{ lipsum.__globals__.os.system('touch PWNED') }}",
-    "<script>alert(1)</script>",
-    "[link](https://e.example) ![i](x.png) `code` # h",
-]
 
-
-def test_titles_and_text_are_never_templates(tmp_path: Path):
-    project = copy_project(tmp_path / "project")
-    text = replaced(CHAPTER_TITLE, f"title: {json.dumps('章' + HOSTILE[0] + HOSTILE[2])}")
-    text = replaced("title: 国内事情", f"title: {json.dumps(HOSTILE[3])}", text)
-    text = replaced("title: 行動指針案：市民の生活", f"title: {json.dumps(HOSTILE[1] + HOSTILE[4])}", text)
-    text = replaced("- 都市部と地方との経済格差の拡大", f"- {json.dumps(' '.join(HOSTILE))}", text)
-    (project / "data" / "strategy.yaml").write_text(text, encoding="utf-8")
-    site = build_site(project, tmp_path / "site")
+def test_titles_and_text_are_never_templates(hostile):
+    """Titles and texts that look like Jinja, HTML or Markdown (conftest.HOSTILE_EDITS): shown as they are."""
+    project, site, pages = hostile
     assert not (project / "PWNED").exists() and not Path("PWNED").exists()
-    pages = read_pages(site)
     chapter = pages["revision/index.html"]
     assert chapter.find("h1").get_text().startswith("1. 章{{ 7*7 }}{# stray")
     assert "章{{ 7*7 }}{# stray" in chapter.title.get_text()
