@@ -407,8 +407,14 @@ def reshaped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(project, base / "site")
 
 
-def test_a_new_chapter_without_a_docs_file_builds(reshaped: Path):
-    pages = read_pages(reshaped)
+@pytest.fixture(scope="module")
+def reshaped_pages(reshaped: Path) -> dict:
+    """The reshaped site's pages, parsed once (read only)."""
+    return read_pages(reshaped)
+
+
+def test_a_new_chapter_without_a_docs_file_builds(reshaped_pages: dict):
+    pages = reshaped_pages
     assert pages["extra/index.html"].find("h1").get_text().startswith("7. 追加の章")
     assert "revision/index.html" in pages
 
@@ -436,9 +442,9 @@ def test_a_hand_written_file_in_a_document_page_s_place_is_a_clear_error(tmp_pat
     assert "docs/iwate/index.md は資料のページ" in caplog.text
 
 
-def test_a_renamed_section_builds(reshaped: Path):
+def test_a_renamed_section_builds(reshaped_pages: dict):
     """Renaming a section that has a page of its own moves its page: no file in docs/ to keep in step."""
-    pages = read_pages(reshaped)
+    pages = reshaped_pages
     assert "citizens/questionnaire/index.html" in pages and "citizens/survey/index.html" not in pages
     assert pages["citizens/questionnaire/index.html"].select_one("#questionnaire") is not None
 
