@@ -165,6 +165,39 @@ def pdf_site(tmp_path_factory) -> Path:
     return build_site(ROOT, tmp_path_factory.mktemp("pdf-site") / "site", pdf=True)
 
 
+@pytest.fixture(scope="session")
+def fresh_build(tmp_path_factory) -> dict[str, Any]:
+    """`mkdocs build --strict` of the repository in a fresh interpreter started in another folder, isolated (`-I`:
+    no PYTHONPATH, no user site, no script folder on sys.path): its config's hooks, the file `macros` came from,
+    every top-level module the build imported, and the site folder. Read by tests/test_adapter.py (only project.py
+    makes the project importable) and tests/test_build.py (the site build loads no PDF stack)."""
+    import subprocess
+    import sys
+
+    work = tmp_path_factory.mktemp("fresh-build")
+    code = f"""
+import json, sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+config = load_config({str(ROOT / "mkdocs.yml")!r}, site_dir={str(work / "site")!r}, strict=True)
+build(config)
+print(json.dumps({{"hooks": sorted(config["hooks"]), "macros": sys.modules["macros"].__file__,
+                  "modules": sorted({{m.split(".")[0] for m in sys.modules}})}}))
+"""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", code],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return {**json.loads(run.stdout.splitlines()[-1]), "site": work / "site"}
+
+
 # One copy whose data is hostile wherever a reader or a template meets it, built once for two tests that read the
 # same build: tests/test_build.py (markup and template syntax reaching the theme: site name, footer, navigation)
 # and tests/test_hardening.py (titles and texts that look like Jinja, Markdown or HTML). Each edit changes its
