@@ -132,8 +132,11 @@ def hooks_loaded_once_per_content() -> Iterator[None]:
 
     from mkdocs.config import config_options
 
-    original = config_options.Hooks.__dict__["_load_hook"]
-    load = original.__wrapped__
+    original = config_options.Hooks.__dict__.get("_load_hook")
+    load = getattr(original, "__wrapped__", None)  # MkDocs 1.6: an lru_cache around the loader
+    if load is None:  # another MkDocs: builds load their hooks as MkDocs does (slower, same results)
+        yield
+        return
     modules: dict[tuple[str, bytes], Any] = {}
 
     def load_once(self: Any, name: str, path: str) -> Any:
