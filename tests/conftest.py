@@ -154,9 +154,15 @@ def hooks_loaded_once_per_content() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
+def site_config(tmp_path_factory) -> Any:
+    """The config of the session's build of the real site (its plugins hold what the hooks kept of the build)."""
+    return build_config(ROOT, tmp_path_factory.mktemp("site") / "site")
+
+
+@pytest.fixture(scope="session")
+def site(site_config) -> Path:
     """The real site, built once (without the PDF)."""
-    return build_site(ROOT, tmp_path_factory.mktemp("site") / "site")
+    return Path(site_config.site_dir)
 
 
 @pytest.fixture(scope="session")

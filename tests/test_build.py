@@ -12,6 +12,7 @@ from macros.model import Strategy
 from tests.conftest import (
     DATA,
     EVIL,
+    ROOT,
     build_config,
     build_site,
     copy_project,
@@ -143,25 +144,39 @@ def test_bad_data_stops_the_build_and_writes_nothing(tmp_path: Path, caplog):
 
 
 @pytest.mark.parametrize("prune", [True, False], ids=["pruned", "full-navigation"])
-def test_navigation_cache_writes_materials_html(tmp_path: Path, prune: bool):
-    """hooks/theme.py renders each navigation branch once: every page is byte for byte what Material writes."""
+def test_navigation_cache_writes_materials_html(
+    site_config, tmp_path: Path, prune: bool, monkeypatch: pytest.MonkeyPatch
+):
+    """hooks/theme.py renders each navigation branch once: every page is byte for byte what Material writes.
+
+    With mkdocs.yml as it is (navigation.prune), the session's build is the cached one, compared with the
+    repository built again with the cache off; with the whole navigation, two copies of the project."""
     sites, configs = {}, {}
-    for cached in (False, True):
+    if prune:
+        theme = site_config["hooks"]["hooks/theme.py"]
+        assert theme.NAV_CACHE is True
+        monkeypatch.setattr(theme, "NAV_CACHE", False)
+        sites[False] = tmp_path / "site-False"
+        configs[False] = build_config(ROOT, sites[False])
+        monkeypatch.undo()
+        sites[True], configs[True] = Path(site_config.site_dir), site_config
+    for cached in () if prune else (False, True):
         project = copy_project(tmp_path / f"cached-{cached}")
         if not cached:
             hook = project / "hooks" / "theme.py"
             text = hook.read_text(encoding="utf-8")
             assert "NAV_CACHE = True" in text
             hook.write_text(text.replace("NAV_CACHE = True", "NAV_CACHE = False"), encoding="utf-8")
-        if not prune:
-            config = project / "mkdocs.yml"
-            text = config.read_text(encoding="utf-8")
-            assert "    - navigation.prune" in text
-            config.write_text(
-                text.replace("    - navigation.prune", "    - navigation.expand"), encoding="utf-8"
-            )
+        config = project / "mkdocs.yml"
+        text = config.read_text(encoding="utf-8")
+        assert "    - navigation.prune" in text
+        config.write_text(text.replace("    - navigation.prune", "    - navigation.expand"), encoding="utf-8")
         sites[cached] = tmp_path / f"site-{cached}"
         configs[cached] = build_config(project, sites[cached])
+    assert configs[False].plugins["hooks/theme.py:nav"].stats == {
+        "rendered": 0,
+        "reused": 0,
+    }  # the cache was off
     stats = configs[True].plugins["hooks/theme.py:nav"].stats
     pages = sorted(p.relative_to(sites[True]) for p in sites[True].rglob("*.html"))
     assert pages == sorted(p.relative_to(sites[False]) for p in sites[False].rglob("*.html"))
@@ -179,8 +194,6 @@ def test_site_build_loads_no_pdf_stack(fresh_build):
     """mkdocs.yml makes the site alone and imports nothing of the PDF's; mkdocs-pdf.yml is mkdocs.yml plus
     the PDF plugin and hook."""
     from mkdocs.config import load_config
-
-    from tests.conftest import ROOT
 
     assert sorted(set(fresh_build["modules"]) & set(PDF_STACK)) == []
     assert {"mkdocs", "macros", "bs4"} <= set(fresh_build["modules"])  # the list is the build's own
