@@ -60,7 +60,24 @@ DESCRIPTION_MIN, DESCRIPTION_MAX = 60, 120
 # Elements whose text gets no readings: code, scripts, and the readings themselves.
 NO_FURIGANA = {"script", "style", "code", "pre", "kbd", "samp", "svg", "rt", "rp", "textarea", "template"}
 
-_state: dict[str, Any] = {}
+
+class Build:
+    """One build's state: the ふりがな reader, the git dates and the share images to draw.
+
+    Made by on_config and kept with this build's plugins (as hooks/site_output.py keeps its output folders), so
+    nothing of one build stays in this module for another (`mkdocs serve` rebuilds, tests build in-process).
+    """
+
+    def __init__(self, reader: Reader, git: dict[str, tuple[int, int]] | None) -> None:
+        self.reader, self.git = reader, git
+        self.images: dict[str, tuple[str, str, bool]] = {}  # path below the site -> (title, site name, home)
+
+
+STATE = f"{__name__}:build"  # this build's Build in config.plugins
+
+
+def _state(config: MkDocsConfig) -> Build:
+    return config.plugins[STATE]  # type: ignore[return-value]
 
 
 # --- configuration ---------------------------------------------------------------------------------------------
@@ -73,11 +90,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         overrides = load_overrides(root / FURIGANA_FILE)
     except DataError as exc:
         raise PluginError(f"ふりがなの上書き一覧に {len(exc.problems)} 件の問題があります。\n{exc}") from None
-    _state.clear()
-    _state["reader"] = Reader(overrides)
-    _state["root"] = root
-    _state["git"] = git_dates(root)
-    _state["images"] = {}
+    config.plugins[STATE] = Build(Reader(overrides), git_dates(root))  # type: ignore[assignment]
     return config
 
 
@@ -123,9 +136,8 @@ def japanese_date(epoch: int) -> tuple[str, str]:
     return date_ja(day), day.isoformat()
 
 
-def page_dates(src_uri: str) -> dict[str, str]:
-    """公開日 and 更新日 of a page (empty when unknown)."""
-    dates = _state.get("git")
+def page_dates(src_uri: str, dates: dict[str, tuple[int, int]] | None) -> dict[str, str]:
+    """公開日 and 更新日 of a page (empty when unknown), from the build's git dates."""
     out: dict[str, str] = {}
     # A document page has no file of its own (hooks/document_pages.py makes it from the data): its dates are the
     # data file's.
@@ -181,7 +193,8 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
     meta["description"] = html.escape(text, quote=True)  # Material prints page.meta.description as it is
     title = html.unescape(page.title or "") if not page.is_homepage else html.unescape(config.site_name)
     name = image_name(page)
-    _state["images"][name] = (title, html.unescape(config.site_name), page.is_homepage)
+    state = _state(config)
+    state.images[name] = (title, html.unescape(config.site_name), page.is_homepage)
     site_url = config.site_url or ""
     meta["sd"] = {
         "title": html.escape(title, quote=True),
@@ -190,7 +203,7 @@ def on_page_context(context: dict[str, Any], page: Page, config: MkDocsConfig, n
         "page_url": page.canonical_url or "",
         "furigana": posixpath.join(posixpath.dirname(page.file.dest_uri), FURIGANA_JSON),
         "type": "website" if page.is_homepage else "article",
-        **page_dates(page.file.src_uri),
+        **page_dates(page.file.src_uri, state.git),
     }
     return context
 
@@ -264,7 +277,7 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     body = output.find("<body")
     if body >= 0:
         output = output[:body] + mark_english(output[body:])
-    readings = _state["reader"].page(furigana_texts(output))
+    readings = _state(config).reader.page(furigana_texts(output))
     dest = Path(config.site_dir) / page.meta["sd"]["furigana"]
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(readings, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
@@ -277,7 +290,7 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
 def on_post_build(config: MkDocsConfig) -> None:
     """Share images, robots.txt, and the markup fixes on the 404 page."""
     site = Path(config.site_dir)
-    for name, (title, site_name, home) in sorted(_state.get("images", {}).items()):
+    for name, (title, site_name, home) in sorted(_state(config).images.items()):
         path = site / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(share_image(title, site_name, home))

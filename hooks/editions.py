@@ -306,6 +306,7 @@ def _site_digest(config: MkDocsConfig) -> str:
         "nav": config.nav,
         "extra": dict(config.extra),
         "site": [config.site_name, config.site_url, config.site_description, config.copyright],
+        "urls": config.use_directory_urls,  # `mkdocs build --no-directory-urls` moves every page and link
         "anchors": _variables(config).get("anchors", {}),
         "dates": dates,
     }

@@ -33,8 +33,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
 
 NAV_CACHE = True  # tests/test_build.py turns this off in a copy of the project to compare the HTML
-# Branches of the last build: rendered by Material, written from the cache.
-STATS = {"rendered": 0, "reused": 0}
+NAV = f"{__name__}:nav"  # this build's NavCache in config.plugins (tests read its counters)
 
 # Where Material's navigation partials call the macro that renders one item (with its branch): those calls go
 # through nav_cached. If Material changes these lines, the build stops here rather than silently losing speed.
@@ -101,6 +100,8 @@ class NavCache:
         # (the same key, depth of the page's folder) -> the branch's HTML for every page at that depth whose
         # first segment is none of the branch's: its links are then "../" * depth + the link
         self.by_depth: dict[tuple[tuple[int, str, int, bool], int], str] = {}
+        # Branches of this build: rendered by Material, written from the cache.
+        self.stats = {"rendered": 0, "reused": 0}
 
     @jinja2.pass_context
     def __call__(
@@ -125,9 +126,9 @@ class NavCache:
             parts.append(html[end:])
             self.branches[key] = parts
             self.firsts[key] = _first_segments(parts[1::2])
-            STATS["rendered"] += 1
+            self.stats["rendered"] += 1
             return html
-        STATS["reused"] += 1
+        self.stats["reused"] += 1
         folder = _folder(page.url)
         if folder is not None and same_at_depth(folder, self.firsts[key]):
             text = self.by_depth.get((key, len(folder)))
@@ -176,8 +177,7 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
     env.bytecode_cache = jinja2.FileSystemBytecodeCache()
     assert env.loader is not None
     env.loader = PatchedLoader(env.loader, NAV_CALLS)
-    env.globals["nav_cached"] = NavCache()
-    STATS.update(rendered=0, reused=0)
+    env.globals["nav_cached"] = config.plugins[NAV] = NavCache()  # type: ignore[assignment]
 
     def page_of(src: str) -> Page | None:
         file = files.get_file_from_path(src)

@@ -19,14 +19,13 @@ from typing import Any
 
 from markupsafe import Markup
 from mkdocs.exceptions import PluginError
-from mkdocs.utils import get_relative_url
 
 from . import archive, export
 from .editions import SiteEditions, load_editions
 from .ja import edition_line
 from .loader import DataError, Problem, safe_line
 from .model import Strategy, load
-from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages, url_of
+from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages, file_url
 from .publication import PUBLICATION_FILE, Publication, parse_publication
 from .render import ENV, render_page, render_template
 
@@ -94,7 +93,7 @@ def edition_page(env: Any) -> str:
         raise PluginError(f"{src}: この版のページは data/editions/ にありません。")
     site = env.variables["editions"]
     files = archive.files_of(page, site, pdf_link(env.conf, src) is not None)
-    return archive.render(page, site, env.variables["anchors"], files)
+    return archive.render(page, site, env.variables["anchors"], files, env.conf["use_directory_urls"])
 
 
 def site_page(env: Any, template: str, **extra: Any) -> str:
@@ -106,7 +105,12 @@ def site_page(env: Any, template: str, **extra: Any) -> str:
         links(env),
         pdf=pdf_link(env.conf, src),
         pub=env.variables["publication"],
-        editions=archive.revision_rows(env.variables["editions"], src, pdf_link(env.conf, src) is not None),
+        editions=archive.revision_rows(
+            env.variables["editions"],
+            src,
+            pdf_link(env.conf, src) is not None,
+            env.conf["use_directory_urls"],
+        ),
         **extra,
     )
 
@@ -129,7 +133,7 @@ def pdf_link(config: Any, src: str) -> str | None:
     name = plugin.config.get("enabled_if_env")
     if name and os.environ.get(name) != "1":
         return None
-    return get_relative_url(plugin.config["output_path"], url_of(src, config["use_directory_urls"]) or "./")
+    return file_url(src, plugin.config["output_path"], config["use_directory_urls"])
 
 
 def pdf_cover(strategy: Strategy, publication: Publication, site_url: str) -> dict[str, str]:

@@ -14,13 +14,12 @@ import datetime
 import functools
 import html
 import json
-import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from .editions import Edition, SiteEditions, edition_dir
 from .ja import edition_line, edition_of
-from .pages import Links, Page, all_pages, anchor_pages, relative_url, url_of
+from .pages import Links, Page, all_pages, anchor_pages, file_url, relative_url
 from .render import ENV, render_page
 
 if TYPE_CHECKING:
@@ -136,13 +135,19 @@ def latest_path(page: ArchivePage, current_anchors: dict[str, str]) -> str:
     return current_anchors.get(page.page.section.id, "index.md")
 
 
-def latest_targets(page: ArchivePage, current_anchors: dict[str, str]) -> str:
+def latest_targets(
+    page: ArchivePage, current_anchors: dict[str, str], use_directory_urls: bool = True
+) -> str:
     """For the banner's script, as JSON: every id anchored on this page of a past edition that the current text
     still has (headings, items, points), and the link to it there."""
     if page.kind != "document":
         return "{}"
     here = {i for i, path in edition_anchors(page.edition).items() if path == page.src}
-    targets = {i: relative_url(page.src, current_anchors[i], i) for i in sorted(here) if i in current_anchors}
+    targets = {
+        i: relative_url(page.src, current_anchors[i], i, use_directory_urls)
+        for i in sorted(here)
+        if i in current_anchors
+    }
     return json.dumps(targets, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -151,21 +156,25 @@ def render(
     site: SiteEditions,
     current_anchors: dict[str, str],
     files: dict[str, str] | None = None,
+    use_directory_urls: bool = True,
 ) -> str:
-    """The Markdown of a generated page. `files` are the edition's published files (label -> site path)."""
+    """The Markdown of a generated page. `files` are the edition's published files (label -> site path);
+    `use_directory_urls` as in mkdocs.yml (the adapter passes it)."""
     edition = page.edition
     links = (
-        Links(page.src, current_anchors)
+        Links(page.src, current_anchors, use_directory_urls=use_directory_urls)
         if page.kind == "comparison"
-        else Links(page.src, edition_anchors(edition), latest=current_anchors)
+        else Links(
+            page.src, edition_anchors(edition), latest=current_anchors, use_directory_urls=use_directory_urls
+        )
     )
     banner = ENV.get_template("editions/banner.html.j2").render(
         e=edition,
         label=edition_label(edition),
-        latest=relative_url(page.src, latest_path(page, current_anchors)),
-        targets=latest_targets(page, current_anchors),
-        revisions=relative_url(page.src, "about/revisions.md"),
-        home=relative_url(page.src, edition_dir(edition.slug) + "index.md"),
+        latest=links.page(latest_path(page, current_anchors)),
+        targets=latest_targets(page, current_anchors, use_directory_urls),
+        revisions=links.page("about/revisions.md"),
+        home=links.page(edition_dir(edition.slug) + "index.md"),
         is_home=page.kind == "home",
     )
     if page.kind == "document":
@@ -178,8 +187,8 @@ def render(
             label=edition_label(edition),
             banner=_compact(banner),
             links=links,
-            files=_relative_files(page.src, files),
-            comparison=relative_url(page.src, comparison_path(edition)) if site.previous(edition) else None,
+            files=_relative_files(links, files),
+            comparison=links.page(comparison_path(edition)) if site.previous(edition) else None,
         )
     from .comparison import render_html
 
@@ -189,15 +198,14 @@ def render(
         e=edition,
         label=edition_label(edition),
         table=render_html(comparison_of(previous, edition)),
-        files=_relative_files(page.src, files),
-        revisions=relative_url(page.src, "about/revisions.md"),
+        files=_relative_files(links, files),
+        revisions=links.page("about/revisions.md"),
     )
 
 
-def _relative_files(src: str, files: dict[str, str] | None) -> list[tuple[str, str]]:
-    """(label, link) for files below the site root, linked from the page `src` (with directory URLs)."""
-    base = url_of(src).rstrip("/") or "."
-    return [(label, posixpath.relpath(path, base)) for label, path in (files or {}).items()]
+def _relative_files(links: Links, files: dict[str, str] | None) -> list[tuple[str, str]]:
+    """(label, link) for files below the site root, linked from the page of `links`."""
+    return [(label, links.file(path)) for label, path in (files or {}).items()]
 
 
 def _compact(html: str) -> str:
@@ -240,12 +248,14 @@ class Row:
     data: str
 
 
-def revision_rows(site: SiteEditions, here: str, pdf: bool) -> list[Row]:
-    """The editions, newest first, as the 改訂履歴 page lists them."""
-    base = url_of(here).rstrip("/") or "."
+def revision_rows(site: SiteEditions, here: str, pdf: bool, use_directory_urls: bool = True) -> list[Row]:
+    """The editions, newest first, as the 改訂履歴 page lists them (`use_directory_urls` as in mkdocs.yml)."""
 
     def link(path: str) -> str:
-        return posixpath.relpath(path, base)
+        return file_url(here, path, use_directory_urls)
+
+    def page(path: str) -> str:
+        return relative_url(here, path, use_directory_urls=use_directory_urls)
 
     rows = []
     for edition in reversed(site.editions):
@@ -259,9 +269,9 @@ def revision_rows(site: SiteEditions, here: str, pdf: bool) -> list[Row]:
                 status=edition.entry.status,
                 summary=edition.entry.summary,
                 current=current,
-                text=relative_url(here, "index.md" if current else folder + "index.md"),
+                text=page("index.md" if current else folder + "index.md"),
                 pdf=(link("pdf/strategy.pdf") if current else link(folder + "strategy.pdf")) if pdf else None,
-                comparison=relative_url(here, comparison_path(edition)) if has_previous else None,
+                comparison=page(comparison_path(edition)) if has_previous else None,
                 comparison_pdf=link(folder + "comparison.pdf") if has_previous and pdf else None,
                 data=link(folder + "data/strategy.json"),
             )

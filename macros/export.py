@@ -18,7 +18,6 @@ import hashlib
 import io
 import json
 import os
-import posixpath
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ from typing import Any
 import yaml
 
 from .model import Strategy, json_schema
-from .pages import url_of
 from .publication import Publication
 
 DATA_DIR = "data"  # where the files are published, below the site root
@@ -63,9 +61,10 @@ class Published:
     file: ExportedFile
     size: int
 
-    def href(self, here: str) -> str:
-        """A relative link from the docs page `here` (with directory URLs) to the published file."""
-        return posixpath.relpath(f"{DATA_DIR}/{self.file.name}", url_of(here).rstrip("/") or ".")
+    @property
+    def path(self) -> str:
+        """The published file's path below the site root (pages link to it with `Links.file`)."""
+        return f"{DATA_DIR}/{self.file.name}"
 
 
 def _issues(strategy: Strategy) -> Iterator[tuple[Any, Any, Any]]:

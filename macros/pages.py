@@ -52,6 +52,11 @@ def relative_url(from_path: str, to_path: str, anchor: str = "", use_directory_u
     return f"{rel}#{anchor}" if anchor else (rel or "./")
 
 
+def file_url(from_path: str, to_file: str, use_directory_urls: bool = True) -> str:
+    """A link from a docs page to a file below the site root (`data/strategy.json`), as MkDocs makes it."""
+    return get_relative_url(to_file, url_of(from_path, use_directory_urls) or "./")
+
+
 def is_page(section: Section, depth: int) -> bool:
     """Whether a section gets a page of its own: chapters, and numbered sections directly under a chapter."""
     return depth == 0 or (depth == 1 and section.number is not None)
@@ -139,3 +144,7 @@ class Links:
     def page(self, path: str) -> str:
         """A link to a page."""
         return relative_url(self.here, path, use_directory_urls=self.use_directory_urls)
+
+    def file(self, path: str) -> str:
+        """A link to a file below the site root (not a page): the open data, a PDF."""
+        return file_url(self.here, path, self.use_directory_urls)

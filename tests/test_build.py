@@ -9,7 +9,17 @@ import pytest
 from bs4 import BeautifulSoup
 
 from macros.model import Strategy
-from tests.conftest import DATA, build_site, copy_project, iter_texts, normalise, read_pages
+from tests.conftest import (
+    DATA,
+    EVIL,
+    ROOT,
+    build_config,
+    build_site,
+    copy_project,
+    iter_texts,
+    normalise,
+    read_pages,
+)
 
 TEXT = DATA.read_text(encoding="utf-8")
 
@@ -95,27 +105,10 @@ def test_each_goal_card_lists_its_own_viewpoint_s_guidelines(strategy: Strategy,
         assert titles == [normalise(g.title) for g in strategy.guidelines_of(viewpoint.id)]
 
 
-def test_injection_is_shown_as_text(tmp_path: Path):
-    project = copy_project(tmp_path / "project")
-    data = project / "data" / "strategy.yaml"
-    evil = "<script>alert(1)</script>{{ config.site_name }}"
-    text = TEXT.replace("title: やさしいデジタル化を目指す", f"title: '{evil}'", 1)
-    text = text.replace("- 都市部と地方との経済格差の拡大", f"- '<img src=x onerror=alert(2)>{evil}'", 1)
-    text = text.replace("title: 国内事情", "title: '# not a heading {#evil}'", 1)
-    # Values that reach the theme's own templates (site name, footer, navigation, PDF cover) too.
-    text = text.replace(
-        "  title: 盛岡市デジタル化によるまちづくり推進戦略", "  title: '盛岡市<b id=evil-title>x</b>'", 1
-    )
-    text = text.replace(
-        "  meeting: 第2回盛岡市デジタル化によるまちづくり推進戦略 アドバイザーボード",
-        "  meeting: '第2回<i id=evil-org>x</i>'",
-        1,
-    )
-    text = text.replace("  status: 案", "  status: '案<u id=evil-status>x</u>'", 1)
-    text = text.replace("title: 本戦略骨子のリバイズ", "title: '本戦略<s id=evil-nav>x</s>'", 1)
-    data.write_text(text, encoding="utf-8")
-    site = build_site(project, tmp_path / "site")
-    pages = read_pages(site)
+def test_injection_is_shown_as_text(hostile):
+    """Markup and template syntax in the data (conftest.HOSTILE_EDITS), reaching the theme's own templates too
+    (site name, footer, navigation, PDF cover): shown as text, never run or parsed."""
+    _, _, pages = hostile
     for name, soup in pages.items():
         for script in soup.find_all("script"):
             assert "alert" not in script.get_text(), name
@@ -128,7 +121,7 @@ def test_injection_is_shown_as_text(tmp_path: Path):
         for evil_id in ("evil", "evil-title", "evil-org", "evil-status", "evil-nav"):
             assert not soup.find(id=evil_id), (name, evil_id)
     guidelines = pages["guidelines/viewpoint-guidelines/index.html"].get_text()
-    assert evil in guidelines
+    assert EVIL in guidelines
     background = pages["revision/concept-and-goals/index.html"].get_text()
     assert "<img src=x onerror=alert(2)>" in background and "# not a heading {#evil}" in background
 
@@ -151,27 +144,40 @@ def test_bad_data_stops_the_build_and_writes_nothing(tmp_path: Path, caplog):
 
 
 @pytest.mark.parametrize("prune", [True, False], ids=["pruned", "full-navigation"])
-def test_navigation_cache_writes_materials_html(tmp_path: Path, prune: bool):
-    """hooks/theme.py renders each navigation branch once: every page is byte for byte what Material writes."""
-    import sys
+def test_navigation_cache_writes_materials_html(
+    site_config, tmp_path: Path, prune: bool, monkeypatch: pytest.MonkeyPatch
+):
+    """hooks/theme.py renders each navigation branch once: every page is byte for byte what Material writes.
 
-    sites = {}
-    for cached in (False, True):  # the cached build last, so that its hook module is the one in sys.modules
+    With mkdocs.yml as it is (navigation.prune), the session's build is the cached one, compared with the
+    repository built again with the cache off; with the whole navigation, two copies of the project."""
+    sites, configs = {}, {}
+    if prune:
+        theme = site_config["hooks"]["hooks/theme.py"]
+        assert theme.NAV_CACHE is True
+        monkeypatch.setattr(theme, "NAV_CACHE", False)
+        sites[False] = tmp_path / "site-False"
+        configs[False] = build_config(ROOT, sites[False])
+        monkeypatch.undo()
+        sites[True], configs[True] = Path(site_config.site_dir), site_config
+    for cached in () if prune else (False, True):
         project = copy_project(tmp_path / f"cached-{cached}")
         if not cached:
             hook = project / "hooks" / "theme.py"
             text = hook.read_text(encoding="utf-8")
             assert "NAV_CACHE = True" in text
             hook.write_text(text.replace("NAV_CACHE = True", "NAV_CACHE = False"), encoding="utf-8")
-        if not prune:
-            config = project / "mkdocs.yml"
-            text = config.read_text(encoding="utf-8")
-            assert "    - navigation.prune" in text
-            config.write_text(
-                text.replace("    - navigation.prune", "    - navigation.expand"), encoding="utf-8"
-            )
-        sites[cached] = build_site(project, tmp_path / f"site-{cached}")
-    stats = sys.modules["hooks/theme.py"].STATS
+        config = project / "mkdocs.yml"
+        text = config.read_text(encoding="utf-8")
+        assert "    - navigation.prune" in text
+        config.write_text(text.replace("    - navigation.prune", "    - navigation.expand"), encoding="utf-8")
+        sites[cached] = tmp_path / f"site-{cached}"
+        configs[cached] = build_config(project, sites[cached])
+    assert configs[False].plugins["hooks/theme.py:nav"].stats == {
+        "rendered": 0,
+        "reused": 0,
+    }  # the cache was off
+    stats = configs[True].plugins["hooks/theme.py:nav"].stats
     pages = sorted(p.relative_to(sites[True]) for p in sites[True].rglob("*.html"))
     assert pages == sorted(p.relative_to(sites[False]) for p in sites[False].rglob("*.html"))
     different = [str(p) for p in pages if (sites[True] / p).read_bytes() != (sites[False] / p).read_bytes()]
@@ -230,29 +236,15 @@ def test_navigation_links_shared_by_depth_are_mkdocs_links():
 PDF_STACK = ("weasyprint", "mkdocs_to_pdf", "pypdf", "fontTools", "pydyf", "tinycss2", "cssselect2", "bs4")
 
 
-def test_site_build_loads_no_pdf_stack(tmp_path: Path):
+def test_site_build_loads_no_pdf_stack(fresh_build):
     """mkdocs.yml makes the site alone and imports nothing of the PDF's; mkdocs-pdf.yml is mkdocs.yml plus
     the PDF plugin and hook."""
-    import subprocess
-    import sys
-
     from mkdocs.config import load_config
 
-    from tests.conftest import ROOT
-
-    script = f"""
-import sys
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
-build(load_config("mkdocs.yml", site_dir={str(tmp_path / "site")!r}, strict=True))
-print(sorted({{m.split(".")[0] for m in sys.modules}} & set({PDF_STACK!r})))
-"""
-    out = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True, timeout=300
-    )
-    assert out.stdout.splitlines()[-1] == "[]", out.stdout
-    assert (tmp_path / "site" / "index.html").exists()
-    assert not list((tmp_path / "site").rglob("*.pdf"))
+    assert sorted(set(fresh_build["modules"]) & set(PDF_STACK)) == []
+    assert {"mkdocs", "macros", "material", "jinja2"} <= set(fresh_build["modules"])  # the list is the build's own
+    assert (fresh_build["site"] / "index.html").exists()
+    assert not list(fresh_build["site"].rglob("*.pdf"))
 
     site, pdf = load_config(str(ROOT / "mkdocs.yml")), load_config(str(ROOT / "mkdocs-pdf.yml"))
     # hooks/site_output.py stays last (it swaps the finished site in); the PDF hook comes just before it.

@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,22 +34,21 @@ SUMMARY = "行動指針の説明を改め、ご指摘事項を追加し、行動
 
 
 def run_edition(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "macros",
-            "edition",
-            "--root",
-            str(project),
-            "--data",
-            str(project / "data" / "strategy.yaml"),
-            *args,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    """`python -m macros edition --root PROJECT --data …/strategy.yaml ARGS`, in-process (the command's `main`;
+    tests/test_model.py runs `python -m macros` as a process)."""
+    import io
+
+    from macros.__main__ import main
+
+    argv = ["edition", "--root", str(project), "--data", str(project / "data" / "strategy.yaml"), *args]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(argv)
+        except SystemExit as exc:  # argparse refuses the arguments
+            status = int(exc.code or 0)
+    return subprocess.CompletedProcess(
+        ["python", "-m", "macros", *argv], status, out.getvalue(), err.getvalue()
     )
 
 

@@ -22,7 +22,7 @@ import yaml
 
 from macros.loader import DataError, load_text, safe_line
 from macros.model import MAX_PROBLEMS, Strategy, parse
-from tests.conftest import DATA, ROOT, build_site, copy_project, read_pages
+from tests.conftest import DATA, HOSTILE, ROOT, build_site, copy_project, read_pages
 
 TEXT = DATA.read_text(encoding="utf-8")
 CHAPTER_TITLE = "title: 本戦略骨子のリバイズ"
@@ -365,26 +365,11 @@ def test_a_64_kb_run_without_punctuation_is_indexed():
 
 # --- builds -------------------------------------------------------------------------------------------------
 
-HOSTILE = [
-    "{{ 7*7 }}",
-    "{% raw %}",
-    "{# stray",
-    "{{ lipsum.__globals__.os.system('touch PWNED') }}",
-    "<script>alert(1)</script>",
-    "[link](https://e.example) ![i](x.png) `code` # h",
-]
 
-
-def test_titles_and_text_are_never_templates(tmp_path: Path):
-    project = copy_project(tmp_path / "project")
-    text = replaced(CHAPTER_TITLE, f"title: {json.dumps('章' + HOSTILE[0] + HOSTILE[2])}")
-    text = replaced("title: 国内事情", f"title: {json.dumps(HOSTILE[3])}", text)
-    text = replaced("title: 行動指針案：市民の生活", f"title: {json.dumps(HOSTILE[1] + HOSTILE[4])}", text)
-    text = replaced("- 都市部と地方との経済格差の拡大", f"- {json.dumps(' '.join(HOSTILE))}", text)
-    (project / "data" / "strategy.yaml").write_text(text, encoding="utf-8")
-    site = build_site(project, tmp_path / "site")
+def test_titles_and_text_are_never_templates(hostile):
+    """Titles and texts that look like Jinja, HTML or Markdown (conftest.HOSTILE_EDITS): shown as they are."""
+    project, site, pages = hostile
     assert not (project / "PWNED").exists() and not Path("PWNED").exists()
-    pages = read_pages(site)
     chapter = pages["revision/index.html"]
     assert chapter.find("h1").get_text().startswith("1. 章{{ 7*7 }}{# stray")
     assert "章{{ 7*7 }}{# stray" in chapter.title.get_text()
@@ -422,8 +407,14 @@ def reshaped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(project, base / "site")
 
 
-def test_a_new_chapter_without_a_docs_file_builds(reshaped: Path):
-    pages = read_pages(reshaped)
+@pytest.fixture(scope="module")
+def reshaped_pages(reshaped: Path) -> dict:
+    """The reshaped site's pages, parsed once (read only)."""
+    return read_pages(reshaped)
+
+
+def test_a_new_chapter_without_a_docs_file_builds(reshaped_pages: dict):
+    pages = reshaped_pages
     assert pages["extra/index.html"].find("h1").get_text().startswith("7. 追加の章")
     assert "revision/index.html" in pages
 
@@ -451,9 +442,9 @@ def test_a_hand_written_file_in_a_document_page_s_place_is_a_clear_error(tmp_pat
     assert "docs/iwate/index.md は資料のページ" in caplog.text
 
 
-def test_a_renamed_section_builds(reshaped: Path):
+def test_a_renamed_section_builds(reshaped_pages: dict):
     """Renaming a section that has a page of its own moves its page: no file in docs/ to keep in step."""
-    pages = read_pages(reshaped)
+    pages = reshaped_pages
     assert "citizens/questionnaire/index.html" in pages and "citizens/survey/index.html" not in pages
     assert pages["citizens/questionnaire/index.html"].select_one("#questionnaire") is not None
 
@@ -462,11 +453,14 @@ def test_a_dropped_chapter_leaves_no_failing_stub(reshaped: Path):
     assert not (reshaped / "iwate").exists() and (reshaped / "revision" / "index.html").exists()
 
 
-def test_a_failed_build_keeps_the_previous_site(tmp_path: Path, caplog):
+def test_a_failed_build_keeps_the_previous_site(site: Path, tmp_path: Path, caplog):
+    import shutil
+
     from mkdocs.exceptions import Abort, PluginError
 
     project = copy_project(tmp_path / "project")
-    site = build_site(project, tmp_path / "site")
+    previous, site = site, tmp_path / "site"
+    shutil.copytree(previous, site)  # the previous site: the session's build of the repository
     before = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     assert len(before) > 50
     # A build that fails late (strict mode aborts after every page is written), then one with bad data.

@@ -225,25 +225,27 @@ def test_check_command(tmp_path):
         ),
         encoding="utf-8",
     )
-    out = subprocess.run(
-        [sys.executable, "-m", "macros", "check", str(bad)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert out.returncode == 1
-    lines = out.stdout.strip().splitlines()
-    assert len(lines) == 2 and all(line.startswith(f"{bad}:") for line in lines), out.stdout
-    gh = subprocess.run(
-        [sys.executable, "-m", "macros", "check", "--format", "github", str(bad)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert gh.returncode == 1
-    assert gh.stdout.startswith(f"::error file={bad},line="), gh.stdout
+    # The same command in-process (its `main`) for the bad file, in both formats.
+    status, stdout = check_in_process(str(bad))
+    assert status == 1
+    lines = stdout.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"{bad}:") for line in lines), stdout
+    status, stdout = check_in_process("--format", "github", str(bad))
+    assert status == 1
+    assert stdout.startswith(f"::error file={bad},line="), stdout
+
+
+def check_in_process(*args: str) -> tuple[int, str]:
+    """`python -m macros check ARGS` through the command's `main`: (exit status, standard output)."""
+    import contextlib
+    import io
+
+    from macros.__main__ import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(["check", *args])
+    return status, out.getvalue()
 
 
 def test_schema_is_current():

@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
 
 from macros.loader import DataError, load_text
 from macros.model import parse
@@ -94,9 +92,17 @@ def _at(data: Any, path: tuple[Any, ...]) -> Any:
     return data
 
 
-@st.composite
-def mutated(draw: st.DrawFn) -> dict[str, Any]:
-    """The real data after one to three editor-like changes."""
+def mutated() -> Any:
+    """A Hypothesis strategy: the real data after one to three editor-like changes.
+
+    Hypothesis is imported here, when the test runs: importing it takes about a second, which every run that
+    collects this module (the quick suite leaves the test out) would pay."""
+    from hypothesis import strategies as st
+
+    return st.composite(lambda draw: _mutate(draw, st))()
+
+
+def _mutate(draw: Any, st: Any) -> dict[str, Any]:
     data = copy.deepcopy(BASE)
     for _ in range(draw(st.integers(1, 3))):
         op = draw(
@@ -150,13 +156,21 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow  # up to 25 real builds
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(data=mutated())
-def test_what_check_accepts_builds(project: Path, data: dict[str, Any]):
+def test_what_check_accepts_builds(project: Path):
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=mutated())
+    def example(data: dict[str, Any]) -> None:
+        check_builds(project, data)
+
+    example()
+
+
+def check_builds(project: Path, data: dict[str, Any]) -> None:
+    """One example: refused by the model with its lines, or built with every chapter title kept as text."""
+    from hypothesis import event
+
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     try:
         strategy = parse(load_text(text))
