@@ -242,7 +242,8 @@ def test_site_build_loads_no_pdf_stack(fresh_build):
     from mkdocs.config import load_config
 
     assert sorted(set(fresh_build["modules"]) & set(PDF_STACK)) == []
-    assert {"mkdocs", "macros", "material", "jinja2"} <= set(fresh_build["modules"])  # the list is the build's own
+    # the list is the build's own
+    assert {"mkdocs", "macros", "material", "jinja2"} <= set(fresh_build["modules"])
     assert (fresh_build["site"] / "index.html").exists()
     assert not list(fresh_build["site"].rglob("*.pdf"))
 
