@@ -19,6 +19,7 @@ own kind and not text), the same character references.
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 from collections.abc import Callable, Iterable
 from html.parser import HTMLParser
@@ -180,13 +181,14 @@ class Walker(HTMLParser):
     def handle_charref(self, name: str) -> None:
         try:
             number = int(name[1:], 16) if name[:1] in "xX" else int(name)
-            self._data.append(html.unescape(f"&#{number};"))
         except ValueError:
             self._data.append(f"&#{name}")
+            return
+        self._data.append(_character(number))
 
     def handle_entityref(self, name: str) -> None:
-        text = html.unescape(f"&{name};")
-        self._data.append(text if text != f"&{name};" else f"&{name}")
+        # BeautifulSoup looks the name up whole (no HTML5 prefix matching: `&notit;` stays text)
+        self._data.append(html.entities.html5.get(f"{name};", f"&{name}"))
 
     def handle_comment(self, data: str) -> None:
         self._flush()
@@ -199,6 +201,13 @@ class Walker(HTMLParser):
 
     def unknown_decl(self, data: str) -> None:
         self._flush()
+        if data.startswith(
+            "CDATA["
+        ):  # BeautifulSoup keeps it as a CData string: text for get_text, no text node
+            self.cdata(data[len("CDATA[") :])
+
+    def cdata(self, string: str) -> None:
+        pass
 
 
 # --- the page's text nodes (ふりがな) -------------------------------------------------------------------------------
@@ -261,6 +270,8 @@ def element_texts(
                 for element in self.stack:
                     if element.texts is not None:
                         element.texts.append(stripped)
+
+        cdata = text  # get_text counts CDATA sections
 
     try:
         Texts().walk(markup)
@@ -378,6 +389,8 @@ def label_cells(table: str) -> str | None:
                     if element.texts is not None:
                         element.texts.append(stripped)
 
+        cdata = text  # get_text counts CDATA sections
+
     Cells().walk(table)
     if not tables or not heads or len(head_rows) != 1:
         return None
@@ -391,14 +404,15 @@ def label_cells(table: str) -> str | None:
         for cell in cells:
             while taken.get(column, 0) > 0:
                 column += 1
-            if column < len(labels) and labels[column]:
+            if column < len(labels) and labels[column] and "data-label" not in cell.attrs:
                 inserts.append((cell, f' data-label="{html.escape(labels[column], quote=True)}"'))
             span = int(cell.attrs.get("colspan", 1))
             for c in range(column, column + span):
                 taken[c] = int(cell.attrs.get("rowspan", 1))
             column += span
         taken = {c: n - 1 for c, n in taken.items() if n > 1}
-    inserts.append((tables[0], ' data-sd-stack=""'))
+    if "data-sd-stack" not in tables[0].attrs:  # a table labelled before keeps its attributes once
+        inserts.append((tables[0], ' data-sd-stack=""'))
     out, done = [], 0
     for element, attribute in sorted(inserts, key=lambda pair: pair[0].start):
         close = element.end_of_start - (
@@ -408,6 +422,19 @@ def label_cells(table: str) -> str | None:
         done = close
     out.append(table[done:])
     return "".join(out)
+
+
+def _character(number: int) -> str:
+    """A numeric character reference as BeautifulSoup reads it: 128-159 as windows-1252, anything that is no
+    character as U+FFFD."""
+    if 0x80 <= number <= 0x9F:
+        try:
+            return bytes([number]).decode("cp1252")
+        except UnicodeDecodeError:
+            return chr(number)
+    if number > 0x10FFFF or 0xD800 <= number <= 0xDFFF:
+        return "\ufffd"
+    return chr(number)
 
 
 def _ancestors(element: Element) -> Iterable[Element]:
@@ -422,6 +449,11 @@ def _ancestors(element: Element) -> Iterable[Element]:
 NO_LANG = ("script", "style", "code", "pre", "kbd", "samp", "title", "textarea", "svg", "option")
 _NO_LANG_TAG = re.compile(r"<(/?)(" + "|".join(NO_LANG) + r")(?![a-zA-Z0-9])[^>]*>", re.IGNORECASE)
 _ENGLISH_TEXT = re.compile(r">(\s*+)([A-Za-z]{5,}(?: [A-Za-z]+)*|[A-Za-z]+(?: [A-Za-z]+)+)(\s*+)(?=<)")
+
+
+def _tag_start(markup: str, end: int) -> int:
+    """Where the tag ending with the `>` at `end` starts: the first `<` after the `>` before it."""
+    return markup.find("<", markup.rfind(">", 0, end) + 1, end)
 
 
 def _in_tag(markup: str, at: int) -> bool:
@@ -453,7 +485,7 @@ def mark_english(body: str) -> str:
         elif kind == "close":
             if skip and skip[-1] == match[2].lower():
                 skip.pop()
-        elif not skip and "lang=" not in body[body.rfind("<", 0, match.start()) : match.start()]:
+        elif not skip and "lang=" not in body[_tag_start(body, match.start()) : match.start()]:
             out += [body[done : match.start() + 1], f'{match[1]}<span lang="en">{match[2]}</span>{match[3]}']
             done = match.end()
     out.append(body[done:])

@@ -123,6 +123,8 @@ TEXTS = [
     '<div class="sd-tools x"><p>道具</p></div><code>c</code><p class="a  sd-tools">も</p><p>残る</p>',
     "<!DOCTYPE html><p>a</p><![CDATA[x]]><?pi?><p>b < c</p><p>d<e</p>",
     "<svg><text>図</text></svg><kbd>K</kbd><samp>S</samp>本文",
+    "<p>前<![CDATA[中身]]>後ろの段落の文章です。十分に長い文が続きます。さらに続きます、まだまだ続きます。</p>",
+    "<p>&notit; &ampx; &#1; &#xFFFE; &#150; &#x110000; &#xD800;の文章が続きます。さらに長くなります。</p>",
 ]
 
 DESCRIPTIONS = [
@@ -173,7 +175,14 @@ TABLES = [
         "<td>b</td></tr><tr><td><table><tbody><tr><td>入れ子</td></tr></tbody></table></td></tr></tbody></table>"
     ),
     "<table><thead><tr><th>\n  複数\n  行の見出し\n</th></tr></thead><tr><td>tbody なし</td></tr></table>",
+    "<table><thead><tr><th>見<![CDATA[出]]>し</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>",
 ]
+
+
+def test_labelling_twice_changes_nothing():
+    """A table labelled once (by an earlier pass) gets no second copy of its attributes."""
+    once = label_cells(TABLES[1])
+    assert once is not None and label_cells(once) == once
 
 
 ENGLISH = [
@@ -185,6 +194,7 @@ ENGLISH = [
     "<body><pre/><p>Self closing pre</p></code><p>stray end tag</p><style>p{}</style><kbd>Keyboard key</kbd></body>",
     '<body><a title="x > y">Link text</a><p>APPENDIX</p>Trailing words</body>',
     '<body><p data-x="<code>">x</p><p>Later English</p></body>',
+    '<body><p lang="de" title="a<b">Hello World</p></body>',
 ]
 
 
