@@ -111,6 +111,17 @@ class Walker(HTMLParser):
     def text(self, string: str) -> None:
         pass
 
+    def gather(self, string: str) -> None:
+        """Add a string to the text of every open element that gathers its text (its `texts` is a list), as
+        BeautifulSoup's `get_text(" ", strip=True)` would; nothing inside a skipped element."""
+        if self.stack and self.stack[-1].skip:
+            return
+        stripped = string.strip()
+        if stripped:
+            for element in self.stack:
+                if element.texts is not None:
+                    element.texts.append(stripped)
+
     # the walk -----------------------------------------------------------------------------------------------------
 
     def walk(self, markup: str) -> None:
@@ -262,16 +273,7 @@ def element_texts(
             if ended is not None and element.texts is not None:
                 ended(element)
 
-        def text(self, string: str) -> None:
-            if self.stack and self.stack[-1].skip:
-                return
-            stripped = string.strip()
-            if stripped:
-                for element in self.stack:
-                    if element.texts is not None:
-                        element.texts.append(stripped)
-
-        cdata = text  # get_text counts CDATA sections
+        text = cdata = Walker.gather  # get_text counts CDATA sections
 
     try:
         Texts().walk(markup)
@@ -382,14 +384,7 @@ def label_cells(table: str) -> str | None:
                 if parent is not None and parent.name == "tr" and rows and rows[-1][0] is parent:
                     rows[-1][1].append(element)
 
-        def text(self, string: str) -> None:
-            stripped = string.strip()
-            if stripped:
-                for element in self.stack:
-                    if element.texts is not None:
-                        element.texts.append(stripped)
-
-        cdata = text  # get_text counts CDATA sections
+        text = cdata = Walker.gather  # get_text counts CDATA sections
 
     Cells().walk(table)
     if not tables or not heads or len(head_rows) != 1:
