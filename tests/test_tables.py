@@ -54,6 +54,18 @@ def printed_below(markup: str, offset: int, css: Any) -> str:
     ).stdout.decode("utf-8")
 
 
+def page_image(pdf: Path, number: int, dpi: int, prefix: Path) -> Any:
+    """Page `number` (from 1) of the PDF as a greyscale image at `dpi`, drawn by poppler's pdftoppm."""
+    from PIL import Image
+
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-gray", "-png", "-singlefile", "-f", str(number), "-l", str(number)]
+        + [str(pdf), str(prefix)],
+        check=True,
+    )
+    return Image.open(f"{prefix}.png").convert("L")
+
+
 def norm(text: str) -> str:
     """NFKC (pdftotext gives compatibility forms for some glyphs) and whitespace folded."""
     return normalise(text, spaces=" ", emphasis=False)
@@ -573,7 +585,6 @@ def test_nested_list_is_indented_in_the_pdf(
 def underlined_links(pdf: Path, work: Path) -> list[str]:
     """Links of the PDF drawn with a line under them: each link annotation's box, on the page rendered at
     100 dpi, with a row of dark pixels across it below its glyphs (where an underline is drawn)."""
-    from PIL import Image
     from pypdf import PdfReader
 
     reader = PdfReader(pdf)
@@ -588,25 +599,7 @@ def underlined_links(pdf: Path, work: Path) -> list[str]:
                     rects.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
         if not rects:
             continue
-        prefix = work / f"p{number + 1}"
-        subprocess.run(
-            [
-                "pdftoppm",
-                "-r",
-                "100",
-                "-gray",
-                "-png",
-                "-singlefile",
-                "-f",
-                str(number + 1),
-                "-l",
-                str(number + 1),
-                str(pdf),
-                str(prefix),
-            ],
-            check=True,
-        )
-        image = Image.open(f"{prefix}.png").convert("L")
+        image = page_image(pdf, number + 1, 100, work / f"p{number + 1}")
         scale, height = 100 / 72, float(page.mediabox.height)
         for x0, y0, x1, y1 in set(rects):
             left, right = round(x0 * scale) + 2, round(x1 * scale) - 2
@@ -758,7 +751,6 @@ def underlined_lines(pdf: Path, work: Path, texts: list[str], head: list[str]) -
     pages that print the words `head`: whether a row of dark pixels runs under it, below its baseline (the page
     rendered at 200 dpi), across the width its characters take at the least (half an em each). Also the number of
     pages read."""
-    from PIL import Image
     from pypdf import PdfReader
 
     wanted = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", t)) for t in texts]
@@ -785,24 +777,7 @@ def underlined_lines(pdf: Path, work: Path, texts: list[str], head: list[str]) -
         if not runs or not all(h in content for h in head):
             continue
         pages += 1
-        prefix = work / f"u{number + 1}"
-        subprocess.run(
-            [
-                "pdftoppm",
-                "-r",
-                "200",
-                "-gray",
-                "-png",
-                "-singlefile",
-                "-f",
-                str(number + 1),
-                "-l",
-                str(number + 1),
-            ]
-            + [str(pdf), str(prefix)],
-            check=True,
-        )
-        image = Image.open(f"{prefix}.png").convert("L")
+        image = page_image(pdf, number + 1, 200, work / f"u{number + 1}")
         px = 200 / 72
         for text, x, baseline, size in runs:
             left, right = round((x + 1) * px), round((x + 0.5 * size * len(text)) * px)
