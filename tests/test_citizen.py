@@ -128,6 +128,28 @@ def test_share_image_is_reproducible():
     assert one != share_image("（2）別の題", "盛岡市デジタル化によるまちづくり推進戦略", False)
 
 
+def test_share_images_are_kept_by_their_texts_and_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A build reads back the images of unchanged titles (drawing one takes ~25 ms); another title, or other code,
+    draws anew; what is read back is what would be drawn."""
+    from hooks import citizen
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    site = "盛岡市デジタル化によるまちづくり推進戦略"
+    code = citizen.image_code()
+    drawn = citizen.stored_image("（1）前回会議でのご指摘事項", site, False, code)
+    assert drawn == citizen.share_image("（1）前回会議でのご指摘事項", site, False)
+    assert len(list((tmp_path / "morioka-strategy" / "share").glob("*.png"))) == 1
+
+    calls: list[str] = []
+    monkeypatch.setattr(citizen, "share_image", lambda title, *a: calls.append(title) or b"drawn")
+    assert citizen.stored_image("（1）前回会議でのご指摘事項", site, False, code) == drawn
+    assert calls == []
+    assert citizen.stored_image("（2）別の題", site, False, code) == b"drawn"
+    assert citizen.stored_image("（1）前回会議でのご指摘事項", site, True, code) == b"drawn"
+    assert citizen.stored_image("（1）前回会議でのご指摘事項", site, False, b"other code") == b"drawn"
+    assert calls == ["（2）別の題"] + ["（1）前回会議でのご指摘事項"] * 2
+
+
 def test_with_an_address_tags_robots_and_sitemap_use_it(addressed: Path):
     base = "https://example.github.io/strategy/"
     pages = read_pages(addressed)
