@@ -20,6 +20,7 @@ repository; a template that used `git.…` would stop the build (`on_undefined: 
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -36,11 +37,22 @@ NAV_CACHE = True  # tests/test_build.py turns this off in a copy of the project 
 NAV = f"{__name__}:nav"  # this build's NavCache in config.plugins (tests read its counters)
 
 # Where Material's navigation partials call the macro that renders one item (with its branch): those calls go
-# through nav_cached. If Material changes these lines, the build stops here rather than silently losing speed.
-NAV_CALLS = {
-    "partials/nav.html": [
-        ("{{ item.render(nav_item, path, 1) }}", "{{ nav_cached(item.render, nav_item, path, 1) }}"),
-    ],
+# through nav_cached. The top level is a loop over every chapter on every page (about 420 items at 100× the data):
+# the whole loop becomes one call, `nav_cached.top`, which writes runs of unchanged branches at once. If Material
+# changes these lines, the build stops here rather than silently losing speed.
+_TOP_LOOP = re.compile(
+    r'{% for nav_item in nav\.items %}(\s*){% set path = "__nav_" ~ loop\.index %}(\s*)'
+    r"{{ item\.render\(nav_item, path, 1\) }}(\s*){% endfor %}"
+)
+
+
+def _top_call(loop: re.Match[str]) -> str:
+    """The loop's call: its whitespace before and after each item (as Jinja writes it) passed as strings."""
+    return f"{{{{ nav_cached.top(item.render, nav.items, {json.dumps(loop[1] + loop[2])}, {json.dumps(loop[3])}) }}}}"
+
+
+NAV_CALLS: dict[str, list[tuple[str | re.Pattern[str], Any]]] = {
+    "partials/nav.html": [(_TOP_LOOP, _top_call)],
     "partials/nav-item.html": [
         (
             '{{ render(item, path ~ "_" ~ loop.index, level + 1, nav_item) }}',
@@ -48,6 +60,7 @@ NAV_CALLS = {
         ),
     ],
 }
+TOP_BLOCK = 16  # top-level items joined at once (`NavCache.top`)
 _HREF = re.compile(r'href="([^"]*)"')
 
 
@@ -63,18 +76,25 @@ if "mkdocs_macros.context" in sys.modules:  # loaded with the plugin, before the
 class PatchedLoader(jinja2.BaseLoader):
     """The theme's loader, with NAV_CALLS applied to the templates they name."""
 
-    def __init__(self, inner: jinja2.BaseLoader, patches: dict[str, list[tuple[str, str]]]) -> None:
+    def __init__(
+        self, inner: jinja2.BaseLoader, patches: dict[str, list[tuple[str | re.Pattern[str], Any]]]
+    ) -> None:
         self.inner = inner
         self.patches = patches
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
         source, filename, uptodate = self.inner.get_source(environment, template)
         for old, new in self.patches.get(template, []):
-            if old not in source:
+            if isinstance(old, re.Pattern):
+                source, found = old.subn(new, source)
+            else:
+                found = source.count(old)
+                source = source.replace(old, new)
+            if found != 1:
                 raise jinja2.TemplateError(
-                    f"{filename}: hooks/theme.py expects `{old}` in Material's template; update NAV_CALLS."
+                    f"{filename}: hooks/theme.py expects `{getattr(old, 'pattern', old)}` once in Material's "
+                    "template; update NAV_CALLS."
                 )
-            source = source.replace(old, new)
         return source, filename, uptodate
 
     def list_templates(self) -> list[str]:
@@ -100,6 +120,8 @@ class NavCache:
         # (the same key, depth of the page's folder) -> the branch's HTML for every page at that depth whose
         # first segment is none of the branch's: its links are then "../" * depth + the link
         self.by_depth: dict[tuple[tuple[int, str, int, bool], int], str] = {}
+        # (the top-level items, index of a block's first item, depth) -> the block's HTML (`top`)
+        self.blocks: dict[tuple[int, int, int], str] = {}
         # Branches of this build: rendered by Material, written from the cache.
         self.stats = {"rendered": 0, "reused": 0}
 
@@ -137,6 +159,49 @@ class NavCache:
         else:
             text = _join(parts, page)
         return Markup(text) if context.eval_ctx.autoescape else text
+
+    @jinja2.pass_context
+    def top(
+        self,
+        context: jinja2.runtime.Context,
+        render: Callable[..., Any],
+        items: list[Any],
+        before: str,
+        after: str,
+    ) -> Any:
+        """Material's top-level loop (`item.render(nav_item, "__nav_" ~ loop.index, 1)` for each item, with the
+        loop's whitespace around it). The items go in blocks of TOP_BLOCK: a block whose branches this page writes
+        as every page of its depth does is joined once per build and depth (memory grows with the items, not with
+        their square); the items of other blocks go through `__call__` one by one."""
+        page = context.get("page")
+        folder = _folder(page.url) if isinstance(page, Page) else None
+        out: list[str] = []
+        for first in range(0, len(items), TOP_BLOCK):
+            block = range(first, min(first + TOP_BLOCK, len(items)))
+            key = (id(items), first, len(folder)) if folder is not None else None
+            text = self.blocks.get(key) if key else None
+            if text is not None and all(self._shared(items[i], i, folder) for i in block):
+                self.stats["reused"] += len(block)
+                out.append(text)
+                continue
+            text = "".join(
+                before + str(self(context, render, items[i], f"__nav_{i + 1}", 1)) + after for i in block
+            )
+            if key and all(self._shared(items[i], i, folder) for i in block):
+                self.blocks[key] = text
+            out.append(text)
+        text = "".join(out)
+        return Markup(text) if context.eval_ctx.autoescape else text
+
+    def _shared(self, item: Any, index: int, folder: list[str] | None) -> bool:
+        """Whether a top-level item's branch is written here as on every page as deep as `folder` (see __call__)."""
+        key = (id(item), f"__nav_{index + 1}", 1, False)
+        return (
+            folder is not None
+            and not getattr(item, "active", False)
+            and key in self.firsts
+            and same_at_depth(folder, self.firsts[key])
+        )
 
 
 def _join(parts: list[str], page: Page) -> str:
@@ -176,7 +241,8 @@ def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja
     """Cache compiled templates, route the navigation through NavCache, and add `page_of`."""
     env.bytecode_cache = jinja2.FileSystemBytecodeCache()
     assert env.loader is not None
-    env.loader = PatchedLoader(env.loader, NAV_CALLS)
+    if NAV_CACHE:  # off: Material's templates as they are (tests/test_build.py compares the two)
+        env.loader = PatchedLoader(env.loader, NAV_CALLS)
     env.globals["nav_cached"] = config.plugins[NAV] = NavCache()  # type: ignore[assignment]
 
     def page_of(src: str) -> Page | None:

@@ -162,11 +162,17 @@ def test_navigation_cache_writes_materials_html(
         sites[True], configs[True] = Path(site_config.site_dir), site_config
     for cached in () if prune else (False, True):
         project = copy_project(tmp_path / f"cached-{cached}")
-        if not cached:
-            hook = project / "hooks" / "theme.py"
-            text = hook.read_text(encoding="utf-8")
-            assert "NAV_CACHE = True" in text
-            hook.write_text(text.replace("NAV_CACHE = True", "NAV_CACHE = False"), encoding="utf-8")
+        hook = project / "hooks" / "theme.py"
+        text = hook.read_text(encoding="utf-8")
+        assert "NAV_CACHE = True" in text and "TOP_BLOCK = 16" in text
+        # Off: Material's templates as they are. On: the top level in blocks of two items, so that this site's
+        # few chapters make blocks shared by pages of one depth and blocks that hold the page's own chapter.
+        text = (
+            text.replace("TOP_BLOCK = 16", "TOP_BLOCK = 2")
+            if cached
+            else text.replace("NAV_CACHE = True", "NAV_CACHE = False")
+        )
+        hook.write_text(text, encoding="utf-8")
         config = project / "mkdocs.yml"
         text = config.read_text(encoding="utf-8")
         assert "    - navigation.prune" in text
@@ -184,6 +190,8 @@ def test_navigation_cache_writes_materials_html(
     assert different == []
     # The cache was used: most branches come from it (each is rendered once, then reused on other pages).
     assert stats["reused"] > stats["rendered"] > 0, stats
+    if not prune:  # and top-level blocks were written at once
+        assert configs[True].plugins["hooks/theme.py:nav"].blocks
 
 
 def test_navigation_links_shared_by_depth_are_mkdocs_links():
