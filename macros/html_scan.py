@@ -6,8 +6,10 @@ marks English fragments `lang="en"` (`mark_english`, two regular expressions ove
 build a BeautifulSoup tree for each. BeautifulSoup's `html.parser` builder keeps every void element it has seen
 (`<wbr>`, `<br>`, …) in a list that it scans at each end tag, so a page costs the product of its void elements and
 its end tags: the table cells hold a `<wbr>` between words (macros/words.py), and the long pages of a large
-document (all remarks on one page) took seconds each. Here the standard library's HTMLParser walks the page once
-and keeps only a stack of the open elements.
+document (all remarks on one page) took seconds each. Here the page is walked once, keeping only a stack of the
+open elements: markup of plain tags, text and character references (all that Python-Markdown and the templates
+write in an article or a table) by two regular expressions, anything else by the standard library's HTMLParser,
+with the same calls to the same handlers (tests/test_html_scan.py compares the two walks).
 
 The results are BeautifulSoup's for the same markup (tests/test_html_scan.py compares both on every built page):
 the same tree rules (void elements close at once, an end tag closes up to the nearest open element of its name
@@ -57,6 +59,27 @@ STRING_CONTAINERS = frozenset({"rt", "rp", "style", "script", "template"})
 PRESERVE_WHITESPACE = frozenset({"pre", "textarea"})
 _ASCII_SPACES = frozenset("\x20\x0a\x09\x0c\x0d")
 
+# The plain walk (`Walker._walk_plain`): markup with none of these goes through HTMLParser instead. Elements whose
+# content HTMLParser reads as raw text (script, style; textarea and title in newer Pythons) are left to it too.
+_NOT_PLAIN = re.compile(
+    r"<[!?]|<(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)(?![a-zA-Z0-9-])",
+    re.IGNORECASE,
+)
+# A start or end tag: `<name attr="v" attr='v' attr=v attr>` or `</name>`, with an optional `/` before `>`.
+_PLAIN_TAG = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)"
+    r"((?:\s+[^\s\"'>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`/]+(?=[\s>])))?)*\s*)(/?)>"
+)
+_PLAIN_ATTRIBUTE = re.compile(r"\s+([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`/]+)))?")
+_PLAIN_ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);")
+
+
+def _plain_attributes(attributes: str) -> list[tuple[str, str | None]]:
+    return [
+        (m[1], m[2] if m[2] is not None else m[3] if m[3] is not None else m[4])
+        for m in _PLAIN_ATTRIBUTE.finditer(attributes)
+    ]
+
 
 class Element:
     """An open (or closed) element: its name, attributes, and where its start tag is in the markup."""
@@ -99,6 +122,7 @@ class Walker(HTMLParser):
         self._data: list[str] = []
         self._lines: list[int] = [0]
         self._closed: dict[str, int] = {}  # void elements closed at their start tag, by name
+        self._span: tuple[int, int] | None = None  # the start tag's offsets, on the plain walk
 
     # what a walk does ---------------------------------------------------------------------------------------------
 
@@ -125,13 +149,68 @@ class Walker(HTMLParser):
     # the walk -----------------------------------------------------------------------------------------------------
 
     def walk(self, markup: str) -> None:
-        if self.positions:
-            self._lines = [0] + [m.end() for m in re.finditer("\n", markup)]
-        self.feed(markup)
-        self.close()
+        if not self._walk_plain(markup):
+            if self.positions:
+                self._lines = [0] + [m.end() for m in re.finditer("\n", markup)]
+            self.feed(markup)
+            self.close()
         self._flush()
         while self.stack:
             self.closed(self.stack.pop())
+
+    def _walk_plain(self, markup: str) -> bool:
+        """Walk markup made of plain tags, text and simple character references (what Python-Markdown and the
+        templates write) with two regular expressions, calling the handlers exactly as HTMLParser would; False,
+        having done nothing, for anything else (comments, declarations, scripts, a `<` or `&` that is text, an
+        unusual attribute), which HTMLParser then walks. HTMLParser steps through the page in Python and counts
+        lines after every token: this is several times faster on the long pages."""
+        if _NOT_PLAIN.search(markup):
+            return False
+        tokens = _PLAIN_TAG.split(markup)  # text, closing "/", name, attributes, "/", text, …
+        if any("<" in text for text in tokens[::5]):
+            return False  # a tag the pattern does not take
+        for text in tokens[::5]:
+            if "&" in text and text.count("&") != len(_PLAIN_ENTITY.findall(text)):
+                return False  # an `&` that is text, or a reference HTMLParser reads its own way
+        position = 0
+        for i in range(0, len(tokens) - 1, 5):
+            text, closing, name, attributes, empty = tokens[i : i + 5]
+            if text:
+                self._plain_text(text)
+            start = position + len(text)
+            self._span = (start, start + len(closing) + len(name) + len(attributes) + len(empty) + 2)
+            position = self._span[1]
+            tag = name.lower()
+            if closing:
+                self.handle_endtag(tag)
+                continue
+            attrs = [
+                (key.lower(), None if value is None else html.unescape(value))
+                for key, value in _plain_attributes(attributes)
+            ]
+            if empty:
+                self.handle_startendtag(tag, attrs)
+            else:
+                self.handle_starttag(tag, attrs)
+        if tokens[-1]:
+            self._plain_text(tokens[-1])
+        self._span = None
+        return True
+
+    def _plain_text(self, text: str) -> None:
+        """Text with its character references, as HTMLParser hands them over (data, references, data, …)."""
+        if "&" not in text:
+            self.handle_data(text)
+            return
+        parts = _PLAIN_ENTITY.split(text)  # data, "#…" or name, data, …
+        for j, part in enumerate(parts):
+            if j % 2 == 0:
+                if part:
+                    self.handle_data(part)
+            elif part.startswith("#"):
+                self.handle_charref(part[1:])
+            else:
+                self.handle_entityref(part)
 
     def _offset(self) -> int:
         line, column = self.getpos()
@@ -172,8 +251,11 @@ class Walker(HTMLParser):
             values[key] = "" if value is None else value
         element = Element(tag, values, self.stack[-1] if self.stack else None)
         if self.positions:
-            element.start = self._offset()
-            element.end_of_start = element.start + len(self.get_starttag_text() or "")
+            if self._span:
+                element.start, element.end_of_start = self._span
+            else:
+                element.start = self._offset()
+                element.end_of_start = element.start + len(self.get_starttag_text() or "")
         self.stack.append(element)
         self.opened(element)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from macros.html_scan import first_sentences, label_cells, mark_english, text_nodes
+from macros.html_scan import Walker, first_sentences, label_cells, mark_english, text_nodes
 from tests.conftest import site_pages
 
 NO_FURIGANA = {"script", "style", "code", "pre", "kbd", "samp", "svg", "rt", "rp", "textarea", "template"}
@@ -227,6 +227,87 @@ def test_labels_change_only_the_start_tags():
     labelled = label_cells(table)
     assert labelled is not None
     assert re.sub(r' data-(label|sd-stack)="[^"]*"', "", labelled) == table
+
+
+# --- the plain walk is HTMLParser's walk --------------------------------------------------------------------------
+
+PLAIN = [
+    "<p>一<wbr>二<br>三</br>四<wbr/>五<br /></p>",
+    "<DIV Class=\"a b\" data-x=1 hidden><P ID='q'>大文字</P ></DIV>",
+    '<a href="x?a=1&amp;b=2" title="a > b &lt; c">リンク</a><img alt="" src=y.png>',
+    "<p>&amp; &lt;x&gt; &#12354; &#x3042; &nbsp; &copy; &ampx; &#150; &#1114112;</p>",
+    '<td\n  class="x"\n  data-label="見出し"\n>セル</td\n><span/>後</b>',
+    "<ul>\n  <li>一</li>\n\n  <li> 二 </li>\t</ul><pre>  \n  </pre>",
+    "<p>開いたまま<div>中</div></span>閉じない</p>>後",
+    *TABLES[:3],
+]
+NOT_PLAIN = [
+    "<p>a < b</p>",
+    "<p>a &b c</p>",
+    "<p>&a.b;</p>",
+    "<p>&copy</p>",
+    "<p>前<!-- 注 -->後</p>",
+    "<p><script>x</script></p>",
+    "<p><TITLE>t</TITLE></p>",
+    "<a href=x/>y</a>",
+    '<a b="1"c="2">y</a>',
+    "<!DOCTYPE html><p>a</p>",
+]
+
+
+def _events(markup: str, plain: bool) -> list[tuple]:
+    """The handler calls of a walk (adjacent data joined), with each element's offsets."""
+    calls: list[tuple] = []
+
+    class Recorder(Walker):
+        positions = True
+
+        def handle_starttag(self, tag, attrs):
+            calls.append(("start", tag, attrs))
+            super().handle_starttag(tag, attrs)
+
+        def handle_startendtag(self, tag, attrs):
+            calls.append(("startend", tag, attrs))
+            super().handle_startendtag(tag, attrs)
+
+        def handle_endtag(self, tag):
+            calls.append(("end", tag))
+            super().handle_endtag(tag)
+
+        def handle_data(self, data):
+            if calls and calls[-1][0] == "data":
+                calls[-1] = ("data", calls[-1][1] + data)
+            else:
+                calls.append(("data", data))
+
+        def handle_charref(self, name):
+            calls.append(("charref", name))
+
+        def handle_entityref(self, name):
+            calls.append(("entityref", name))
+
+        def opened(self, element):
+            calls.append(("at", element.start, element.end_of_start))
+
+    walker = Recorder()
+    if plain:
+        assert walker._walk_plain(markup)
+    else:
+        walker._lines = [0] + [m.end() for m in re.finditer("\n", markup)]
+        walker.feed(markup)
+        walker.close()
+    return calls
+
+
+@pytest.mark.parametrize("markup", PLAIN)
+def test_plain_walk_calls_the_handlers_as_htmlparser(markup: str):
+    """Markup of plain tags and references is walked without HTMLParser, with the same calls and offsets."""
+    assert _events(markup, plain=True) == _events(markup, plain=False)
+
+
+@pytest.mark.parametrize("markup", NOT_PLAIN)
+def test_other_markup_is_left_to_htmlparser(markup: str):
+    assert not Walker()._walk_plain(markup)
 
 
 # --- every built page -----------------------------------------------------------------------------------------------
