@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from mkdocs.livereload import LiveReloadServer
 
-from tests.conftest import ROOT, copy_project
+from tests.conftest import ROOT, build_config, copy_project
 
 
 def _site_output():
@@ -113,3 +113,75 @@ def test_serve_shows_each_saved_edit_and_leaves_no_old_site(tmp_path: Path):
     # The served site and every previous one removed (left there: Jinja's bytecode cache, and the site's lock file
     # of hooks/site_output.py, which is never removed since another build may hold it).
     assert [p.name for p in temp.iterdir() if p.is_dir() and not p.name.startswith("_jinja2-cache")] == []
+
+
+# --- hooks/preview_cache.py: `mkdocs serve` converts and indexes only what changed ---------------------------------
+
+MEMO = "hooks/preview_cache.py:memo"
+
+
+def _edit_title(project: Path, marker: str) -> None:
+    """Put `marker` at the end of the first chapter's title (as the bench's live preview does)."""
+    data = project / "data" / "strategy.yaml"
+    text = data.read_text(encoding="utf-8")
+    chapter = re.search(r"^chapters:\n  - id: (\S+)\n(?:    .*\n)*?    title: (.+)$", text, re.MULTILINE)
+    assert chapter
+    data.write_text(text[: chapter.end(2)] + marker + text[chapter.end(2) :], encoding="utf-8")
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_a_preview_rebuild_reuses_unchanged_pages_and_writes_what_a_cold_build_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Two preview builds in one process, as `mkdocs serve` makes them: after an edit of one chapter's title, the
+    pages whose Markdown did not change are not converted again, the pages whose HTML did not change are not
+    indexed again, the edited page is (a miss), and the site is byte for byte the site of a build without the memo.
+    A setting that changes every page's links (use_directory_urls) makes every page a miss."""
+    from macros import PREVIEW_ENV
+
+    monkeypatch.setenv(PREVIEW_ENV, "1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1669852800")
+    project = copy_project(tmp_path / "project")
+    # A first save: the data now differs from its edition in data/editions/, which becomes a past edition with
+    # pages of its own (so the page set of the next build is this one's).
+    _edit_title(project, "（一回目の保存）")
+    first = build_config(project, tmp_path / "first")
+    hook = first["hooks"]["hooks/preview_cache.py"]
+    assert first.plugins[MEMO].stats["converted"] + first.plugins[MEMO].stats["reused"] >= 30
+
+    _edit_title(project, "（二回目の保存）")
+    warm = build_config(project, tmp_path / "warm")
+    stats = warm.plugins[MEMO].stats
+    pages = stats["converted"] + stats["reused"]
+    # The chapter's page, the 新旧対照表 and the page that lists the chapters: the only new Markdown.
+    assert pages >= 30 and 1 <= stats["converted"] <= 4 and stats["reused"] == pages - stats["converted"], (
+        stats
+    )
+    assert 1 <= stats["indexed"] <= 4 and stats["index_reused"] == pages - stats["indexed"], stats
+
+    monkeypatch.setattr(hook, "MEMO", False)
+    cold = build_config(project, tmp_path / "cold")
+    assert MEMO not in cold.plugins
+    warm_files, cold_files = _files(tmp_path / "warm"), _files(tmp_path / "cold")
+    assert sorted(warm_files) == sorted(cold_files)
+    assert [name for name in warm_files if warm_files[name] != cold_files[name]] == []
+    assert "（一回目の保存）（二回目の保存）" in warm_files["index.html"].decode("utf-8")
+
+    monkeypatch.setattr(hook, "MEMO", True)
+    flat = build_config(project, tmp_path / "flat", use_directory_urls=False)
+    assert flat.plugins[MEMO].stats["reused"] == 0, flat.plugins[MEMO].stats
+    monkeypatch.setattr(hook, "MEMO", False)
+    build_config(project, tmp_path / "flat-cold", use_directory_urls=False)
+    assert _files(tmp_path / "flat") == _files(tmp_path / "flat-cold")
+
+
+def test_a_site_build_keeps_nothing_for_a_preview(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`mkdocs build` (and scripts/build, CI) converts every page itself: the memo is for `mkdocs serve` only."""
+    from macros import PREVIEW_ENV
+
+    monkeypatch.setenv(PREVIEW_ENV, "0")
+    config = build_config(copy_project(tmp_path / "project"), tmp_path / "site")
+    assert MEMO not in config.plugins
