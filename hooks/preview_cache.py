@@ -30,6 +30,7 @@ import functools
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -124,12 +125,15 @@ def _convert(key: bytes, page: Page, config: MkDocsConfig, files: Files) -> Conv
 
 
 class _Catcher(logging.Handler):
+    """Collects what the building thread logs (the server's other threads log requests meanwhile)."""
+
     def __init__(self, records: list[logging.LogRecord]) -> None:
         super().__init__(logging.NOTSET)
-        self.records = records
+        self.records, self.thread = records, threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        if record.thread == self.thread:
+            self.records.append(record)
 
 
 # --- search ---------------------------------------------------------------------------------------------------

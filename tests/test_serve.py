@@ -185,3 +185,25 @@ def test_a_site_build_keeps_nothing_for_a_preview(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv(PREVIEW_ENV, "0")
     config = build_config(copy_project(tmp_path / "project"), tmp_path / "site")
     assert MEMO not in config.plugins
+
+
+def test_a_conversion_that_logs_is_converted_again_and_logs_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    """A page whose conversion logs something (here MkDocs' note on a link it cannot check) is never kept: each
+    preview build converts it and says it again (strict mode counts warnings the same way)."""
+    import logging
+
+    from macros import PREVIEW_ENV
+
+    monkeypatch.setenv(PREVIEW_ENV, "1")
+    project = copy_project(tmp_path / "project")
+    page = project / "docs" / "about" / "accessibility.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n[別の場所](elsewhere/)\n", encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="mkdocs")
+    for run in range(2):
+        caplog.clear()
+        config = build_config(project, tmp_path / f"site{run}")
+        notes = [r.getMessage() for r in caplog.records if "'elsewhere/'" in r.getMessage()]
+        assert len(notes) == 1 and "about/accessibility.md" in notes[0], notes
+    assert 1 <= config.plugins[MEMO].stats["converted"] <= 2, config.plugins[MEMO].stats
