@@ -1,5 +1,6 @@
-"""`mkdocs serve`: a saved file is noticed within hooks/site_output.py's POLL_SECONDS, the edited text is served
-(no stale page), and the previous sites, removed beside the build, are all gone when the server stops."""
+"""`mkdocs serve`: a saved file is noticed within hooks/site_output.py's POLL_SECONDS and rebuilt after its
+BUILD_DELAY, the edited text is served (no stale page), and the previous sites, removed beside the build, are all
+gone when the server stops; hooks/preview_cache.py's rebuilds reuse only what did not change."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ def test_a_saved_file_is_noticed_by_the_faster_observer(tmp_path: Path):
     server = site_output.on_serve(server, config=None, builder=None)
     server.watch(str(data))  # `watch:` in mkdocs.yml, after it
     assert server.observer.timeout == site_output.POLL_SECONDS < 0.5
+    assert server.build_delay == site_output.BUILD_DELAY < 0.1  # MkDocs' own wait after a change
     try:
         server.observer.start()
         for edited in (docs / "index.md", data / "strategy.yaml"):
