@@ -1,5 +1,5 @@
-"""MkDocs hook: `mkdocs serve` converts to HTML only the pages whose Markdown changed, and indexes for search only
-the pages whose HTML changed.
+"""MkDocs hook: `mkdocs serve` converts to HTML only the pages whose Markdown changed, indexes for search only
+the pages whose HTML changed, and lists the theme's files again only when a folder of the theme changed.
 
 `mkdocs serve` rebuilds the whole site on every save, and a save of data/strategy.yaml changes the Markdown of one
 or a few pages: the other pages' conversion by Python-Markdown (about a third of a rebuild) and their parse by
@@ -17,6 +17,9 @@ a digest of everything they depend on, and a rebuild reuses them:
   nothing.
 - The search entries of a page (Material's `SearchIndex.add_entry_from_context`): the page's HTML at that event,
   its URL, title, table of contents, and its `search` and `tags` metadata. Entries are copied in and out.
+- The list of the theme's files (MkDocs walks Material's 14 500 files, nearly all icons, on every build to find
+  the static files it copies): kept while every folder walked has the same modification time (adding, removing or
+  renaming a file changes its folder's). MkDocs filters and copies the files as usual.
 
 The memos are content-addressed, like hooks/citizen.py's `_by_digest` and hooks/search_ja.py's `_words`: a key
 holds only what its inputs make, so no build can read another build's state; each build's counters are in
@@ -35,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
@@ -76,9 +80,20 @@ def _digest(*parts: str) -> bytes:
 
 @event_priority(100)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """In a preview, register this build's memo user (it wraps each page's conversion and the search index)."""
+    """In a preview, register this build's memo user (it wraps each page's conversion and the search index) and
+    list the theme's folders through the memo."""
     if MEMO and os.environ.get(PREVIEW_ENV) == "1":
-        config.plugins[STATE] = PreviewMemo()  # type: ignore[assignment]
+        memo = config.plugins[STATE] = PreviewMemo()  # type: ignore[assignment]
+        theme = config.theme
+        make_env = theme.get_env
+
+        def get_env() -> jinja2.Environment:
+            env = make_env()
+            if type(env.loader) is jinja2.FileSystemLoader:  # as MkDocs 1.6 makes it
+                env.loader.list_templates = functools.partial(memo.theme_files, env.loader)  # type: ignore[method-assign]
+            return env
+
+        theme.get_env = get_env  # type: ignore[method-assign]  (this build's theme object only)
     return config
 
 
@@ -163,6 +178,52 @@ def _toc_key(toc: Any) -> str:
     return "\2".join(out)
 
 
+# --- the theme's files ----------------------------------------------------------------------------------------
+
+
+def _kept_listings() -> Callable[[jinja2.FileSystemLoader], tuple[list[str], bool]]:
+    """Jinja's list of a loader's templates, kept while none of the folders it walked has changed.
+
+    MkDocs lists every file of the theme on every build (about 14 500 for Material, nearly all icons) to copy the
+    theme's static files. A folder's modification time changes whenever a file or folder is added to it, removed
+    from it or renamed in it, so the same times of every folder walked (taken before the walk) mean the same list.
+    """
+    kept: dict[tuple[tuple[str, ...], bool], tuple[tuple[tuple[str, int, int], ...], list[str]]] = {}
+
+    def stamp(folder: str) -> tuple[str, int, int]:
+        try:
+            info = os.stat(folder)
+        except OSError:
+            return (folder, -1, -1)  # missing: it must still be missing
+        return (folder, info.st_mtime_ns, info.st_ino)
+
+    def stamps(roots: tuple[str, ...], followlinks: bool) -> tuple[tuple[str, int, int], ...]:
+        out = [stamp(root) for root in roots]
+        for root in roots:
+            out += [stamp(folder) for folder, _, _ in os.walk(root, followlinks=followlinks)]
+        return tuple(out)
+
+    def unchanged(stamped: tuple[tuple[str, int, int], ...]) -> bool:
+        return all(stamp(folder) == (folder, mtime, inode) for folder, mtime, inode in stamped)
+
+    def listing(loader: jinja2.FileSystemLoader) -> tuple[list[str], bool]:
+        key = (tuple(os.fspath(p) for p in loader.searchpath), bool(loader.followlinks))
+        found = kept.get(key)
+        if found is not None and unchanged(found[0]):
+            return list(found[1]), True
+        stamped = stamps(*key)
+        names = jinja2.FileSystemLoader.list_templates(loader)
+        if len(kept) >= 64:
+            kept.clear()
+        kept[key] = (stamped, list(names))
+        return names, False
+
+    return listing
+
+
+_theme_listing = _kept_listings()
+
+
 # --- one build ------------------------------------------------------------------------------------------------
 
 
@@ -170,7 +231,14 @@ class PreviewMemo:
     """One preview build's use of the memos, and its counters."""
 
     def __init__(self) -> None:
-        self.stats = {"converted": 0, "reused": 0, "indexed": 0, "index_reused": 0}
+        self.stats = {
+            "converted": 0,
+            "reused": 0,
+            "indexed": 0,
+            "index_reused": 0,
+            "theme_listed": 0,
+            "theme_reused": 0,
+        }
         self._files: tuple[int, str] | None = None  # (id of the build's Files, their digest)
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -200,6 +268,12 @@ class PreviewMemo:
             self.stats["index_reused" if hit else "indexed"] += 1
 
         index.add_entry_from_context = add_entry_from_context
+
+    def theme_files(self, loader: jinja2.FileSystemLoader) -> list[str]:
+        """The loader's `list_templates`, through the memo (Jinja's Environment filters the names as usual)."""
+        names, hit = _theme_listing(loader)
+        self.stats["theme_reused" if hit else "theme_listed"] += 1
+        return names
 
     @event_priority(-100)
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:

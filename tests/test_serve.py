@@ -209,3 +209,26 @@ def test_a_conversion_that_logs_is_converted_again_and_logs_again(
         notes = [r.getMessage() for r in caplog.records if "'elsewhere/'" in r.getMessage()]
         assert len(notes) == 1 and "about/accessibility.md" in notes[0], notes
     assert 1 <= config.plugins[MEMO].stats["converted"] <= 2, config.plugins[MEMO].stats
+
+
+def test_the_theme_listing_is_reused_until_a_theme_folder_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """MkDocs lists every file of the theme on every build: a preview rebuild reuses the list while no folder of
+    the theme has changed, and lists again when a file is added to (or removed from) the theme's folders."""
+    from macros import PREVIEW_ENV
+
+    monkeypatch.setenv(PREVIEW_ENV, "1")
+    project = copy_project(tmp_path / "project")
+    added = project / "docs" / "overrides" / "partials" / "preview-test.txt"  # in a folder below the theme's
+    expected = {0: False, 1: False, 2: True, 3: False}
+    for run, present in expected.items():
+        if run == 2:
+            added.write_text("（テーマに加えたファイル）\n", encoding="utf-8")
+        if run == 3:
+            added.unlink()
+        config = build_config(project, tmp_path / f"site{run}")
+        stats = config.plugins[MEMO].stats
+        assert (tmp_path / f"site{run}" / "partials" / "preview-test.txt").exists() is present, run
+        reused = run == 1
+        assert (stats["theme_reused"], stats["theme_listed"]) == ((1, 0) if reused else (0, 1)), (run, stats)
