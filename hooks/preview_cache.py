@@ -239,7 +239,8 @@ class PreviewMemo:
             "theme_listed": 0,
             "theme_reused": 0,
         }
-        self._files: tuple[int, str] | None = None  # (id of the build's Files, their digest)
+        # (id and length of the build's Files, their digest): made once per build, again if a plugin adds a file
+        self._files: tuple[int, int, str] | None = None
 
     def on_pre_build(self, config: MkDocsConfig) -> None:
         """Route Material's search index through the memo (its index is made anew at every on_config)."""
@@ -310,19 +311,19 @@ class PreviewMemo:
         extensions = config.markdown_extensions
         if not all(isinstance(e, str) for e in extensions):
             return None
-        if self._files is None or self._files[0] != id(files):
+        if self._files is None or self._files[:2] != (id(files), len(files)):
             listing = "\2".join(
                 f"{f.src_uri}\1{f.dest_uri}\1{f.url}\1{f.inclusion.name}\1{f.is_documentation_page()}"
                 for f in files
             )
-            self._files = (id(files), _digest(listing).hex())
+            self._files = (id(files), len(files), _digest(listing).hex())
         try:
             mdx, validation = _plain(config.mdx_configs), _plain(config.validation)
         except TypeError:
             return None
         return "\2".join(
             (
-                self._files[1],
+                self._files[2],
                 repr(list(extensions)),
                 repr(mdx),
                 repr(validation),
