@@ -2,7 +2,7 @@
 the pages whose HTML changed, and lists the theme's files again only when a folder of the theme changed.
 
 `mkdocs serve` rebuilds the whole site on every save, and a save of data/strategy.yaml changes the Markdown of one
-or a few pages: the other pages' conversion by Python-Markdown (about a third of a rebuild) and their parse by
+or a few pages: the other pages' conversion by Python-Markdown (about a quarter of a rebuild) and their parse by
 Material's search plugin give the same result again. In a preview (hooks/site_output.py sets macros.PREVIEW_ENV
 for `mkdocs serve` only; `mkdocs build`, scripts/build and CI never use this hook's memo) both results are kept by
 a digest of everything they depend on, and a rebuild reuses them:
@@ -21,9 +21,10 @@ a digest of everything they depend on, and a rebuild reuses them:
   the static files it copies): kept while every folder walked has the same modification time (adding, removing or
   renaming a file changes its folder's). MkDocs filters and copies the files as usual.
 
-The memos are content-addressed, like hooks/citizen.py's `_by_digest` and hooks/search_ja.py's `_words`: a key
-holds only what its inputs make, so no build can read another build's state; each build's counters are in
-`config.plugins[STATE]` (tests/test_serve.py checks hits, misses and a byte-for-byte comparison with a cold build).
+The memos are content-addressed, like hooks/citizen.py's `_by_digest` and hooks/search_ja.py's `_words` (the
+theme's list is checked against the folders themselves): a key holds only what its inputs make, so no build can
+read another build's state; each build's counters are in `config.plugins[STATE]` (tests/test_serve.py checks hits,
+misses and a byte-for-byte comparison with a cold build).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from mkdocs.structure.pages import Page
 
 from macros import PREVIEW_ENV
 
-MEMO = True  # tests/test_serve.py turns this off in a copy of the project for the cold build it compares with
+MEMO = True  # tests/test_serve.py turns this off for the cold build it compares with
 STATE = f"{__name__}:memo"  # this build's PreviewMemo in config.plugins (tests read its counters)
 LIMIT = 4096  # results kept per memo; beyond it the memo starts again (a site has some hundred pages)
 
