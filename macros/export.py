@@ -240,15 +240,68 @@ def model_yaml(strategy: Strategy) -> bytes:
 
     Dates stay YAML dates; text that YAML would read as something else (`yes`, `010`) is quoted, so that the
     file loads back to the same model.
+
+    Written piece by piece (each top-level field, and each item of a top-level list), each piece kept by its
+    values: `mkdocs serve` writes the file on every save, and a save changes one chapter. In block style with no
+    line width the pieces are independent, so their concatenation is the whole dump; PyYAML would only link two
+    pieces by an anchor when one object appears twice, and then the whole is dumped at once
+    (tests/test_export.py compares both ways on the real data, the synthetic data and hand-made values).
     """
-    text = yaml.safe_dump(
-        strategy.model_dump(mode="python"),
-        allow_unicode=True,
-        sort_keys=False,
-        default_flow_style=False,
-        width=1_000_000,
+    data = strategy.model_dump(mode="python")
+    if _repeated_object(data):
+        return _dump(data).encode("utf-8")
+    pieces = []
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            pieces.append(f"{_dump({key: []}).split(':', 1)[0]}:\n")  # the key as PyYAML writes it
+            pieces += [_piece(key, item) for item in value]
+        else:
+            pieces.append(_piece(key, value, whole=True))
+    return "".join(pieces).encode("utf-8")
+
+
+def _dump(data: Any) -> str:
+    return yaml.safe_dump(
+        data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1_000_000
     )
-    return text.encode("utf-8")
+
+
+def _piece(key: str, value: Any, *, whole: bool = False) -> str:
+    """`key: value` as YAML, or (not whole) the lines of `value` as an item of the list `key`; kept by the values
+    (their repr shows the Python types that YAML writes differently: 1 and "1", dates and text)."""
+    memo = (key, whole, repr(value))
+    text = _pieces.get(memo)
+    if text is None:
+        text = _dump({key: value if whole else [value]})
+        if not whole:
+            text = text.split("\n", 1)[1]  # the item's lines, without the `key:` line
+        if len(_pieces) >= 4096:
+            _pieces.clear()
+        _pieces[memo] = text
+    return text
+
+
+_pieces: dict[tuple[str, bool, str], str] = {}
+
+
+def _repeated_object(data: Any) -> bool:
+    """Whether an object that PyYAML would write as an anchor and an alias appears twice (not text, numbers,
+    booleans, None or the empty tuple: SafeRepresenter.ignore_aliases)."""
+    representer = yaml.representer.SafeRepresenter()
+    seen: set[int] = set()
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if representer.ignore_aliases(node):
+            continue
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, dict):
+            stack += [*node.keys(), *node.values()]
+        elif isinstance(node, (list, tuple, set)):
+            stack += list(node)
+    return False
 
 
 @functools.lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ reader, drawn underlined and not bold (strategy.css, print.css).
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,13 @@ def inline(text: str, emphasis: str = "bold") -> Markup:
     return Markup(_EMPHASIS.sub(lambda m: f"{_STRONG[emphasis]}{m.group(1)}</strong>", escaped))
 
 
+@functools.lru_cache(maxsize=1 << 14, typed=True)  # `mkdocs serve` renders the same cells on every save
 def cell_text(text: str, emphasis: str = "bold") -> Markup:
     """A table cell's text as runs that a line never breaks inside (`<span class="sd-word">`, see
     macros/words.py) with a <wbr> between two runs (WeasyPrint sizes a column from its longest run only when the
-    break between runs is explicit), the source's emphasis kept; the runs joined are the text."""
+    break between runs is explicit), the source's emphasis kept; the runs joined are the text.
+
+    Kept by text and emphasis (SudachiPy cuts the runs: a third of the pages' rendering)."""
     out = []
     for i, part in enumerate(_EMPHASIS.split(text)):  # odd parts are the emphasised ones
         html = "<wbr>".join(_run(run) for run in words(part)).replace(" <wbr>", " ")

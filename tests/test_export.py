@@ -94,6 +94,58 @@ def test_yaml_and_schema_are_generated_from_the_model(exported: Path, strategy: 
     ).read_bytes() == SCHEMA.read_bytes()  # the committed one is current
 
 
+def test_yaml_written_in_pieces_is_the_whole_dump(strategy: Strategy):
+    """model_yaml writes each chapter (each top-level field, each item of a top-level list) on its own and keeps
+    it by its values: the result is PyYAML's dump of the whole model, on the real data, on 10× synthetic data,
+    after an edit (only the edited chapter is written again), and on values that share an object (anchors)."""
+    import datetime
+    from types import SimpleNamespace
+
+    import yaml
+
+    from bench.synth import scale
+    from macros import export
+    from macros.loader import load_file, load_text
+    from macros.model import parse
+
+    def whole(model) -> bytes:
+        data = model.model_dump(mode="python")
+        dumped = yaml.safe_dump(
+            data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1_000_000
+        )
+        return dumped.encode("utf-8")
+
+    ten = parse(
+        load_text(yaml.safe_dump(scale(load_file(DATA).data, 10), allow_unicode=True, sort_keys=False))
+    )
+    for model in (strategy, ten):
+        assert export.model_yaml(model) == whole(model)
+    edited = strategy.model_copy(
+        update={
+            "chapters": [
+                strategy.chapters[0].model_copy(update={"title": "（編集）"}),
+                *strategy.chapters[1:],
+            ]
+        }
+    )
+    before = len(export._pieces)
+    assert export.model_yaml(edited) == whole(edited)
+    assert "（編集）" in export.model_yaml(edited).decode("utf-8")
+    assert len(export._pieces) == before + 1  # the edited chapter; the others and the framework were kept
+
+    day = datetime.date(2022, 12, 1)
+    shared = {"when": day}
+    for data in (
+        {"items": [shared, shared]},  # one object twice: PyYAML writes an anchor and an alias
+        {"items": [{"a": day}, {"b": day}]},
+        {"items": [{"n": 1}], "meta": {"n": "1"}},
+        {"items": [{"n": "1"}], "meta": {"n": 1}},
+        {"items": [], "yes": "no", "text": "010"},
+    ):
+        model = SimpleNamespace(model_dump=lambda mode, data=data: data)
+        assert export.model_yaml(model) == whole(model), data
+
+
 @pytest.mark.parametrize("name", CSV_FILES)
 def test_csv_has_bom_crlf_and_the_described_header(exported: Path, name: str):
     raw = (exported / name).read_bytes()

@@ -1,5 +1,6 @@
-"""`mkdocs serve`: a saved file is noticed within hooks/site_output.py's POLL_SECONDS, the edited text is served
-(no stale page), and the previous sites, removed beside the build, are all gone when the server stops."""
+"""`mkdocs serve`: a saved file is noticed within hooks/site_output.py's POLL_SECONDS and rebuilt after its
+BUILD_DELAY, the edited text is served (no stale page), and the previous sites, removed beside the build, are all
+gone when the server stops; hooks/preview_cache.py's rebuilds reuse only what did not change."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from mkdocs.livereload import LiveReloadServer
 
-from tests.conftest import ROOT, copy_project
+from tests.conftest import ROOT, build_config, copy_project
 
 
 def _site_output():
@@ -42,6 +43,7 @@ def test_a_saved_file_is_noticed_by_the_faster_observer(tmp_path: Path):
     server = site_output.on_serve(server, config=None, builder=None)
     server.watch(str(data))  # `watch:` in mkdocs.yml, after it
     assert server.observer.timeout == site_output.POLL_SECONDS < 0.5
+    assert server.build_delay == site_output.BUILD_DELAY < 0.1  # MkDocs' own wait after a change
     try:
         server.observer.start()
         for edited in (docs / "index.md", data / "strategy.yaml"):
@@ -113,3 +115,110 @@ def test_serve_shows_each_saved_edit_and_leaves_no_old_site(tmp_path: Path):
     # The served site and every previous one removed (left there: Jinja's bytecode cache, and the site's lock file
     # of hooks/site_output.py, which is never removed since another build may hold it).
     assert [p.name for p in temp.iterdir() if p.is_dir() and not p.name.startswith("_jinja2-cache")] == []
+
+
+# --- hooks/preview_cache.py: `mkdocs serve` converts and indexes only what changed ---------------------------------
+
+MEMO = "hooks/preview_cache.py:memo"
+
+
+def _edit_title(project: Path, marker: str) -> None:
+    """Put `marker` at the end of the first chapter's title (as the bench's live preview does)."""
+    data = project / "data" / "strategy.yaml"
+    text = data.read_text(encoding="utf-8")
+    chapter = re.search(r"^chapters:\n  - id: (\S+)\n(?:    .*\n)*?    title: (.+)$", text, re.MULTILINE)
+    assert chapter
+    data.write_text(text[: chapter.end(2)] + marker + text[chapter.end(2) :], encoding="utf-8")
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_a_preview_rebuild_reuses_unchanged_pages_and_writes_what_a_cold_build_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Two preview builds in one process, as `mkdocs serve` makes them: after an edit of one chapter's title, the
+    pages whose Markdown did not change are not converted again, the pages whose HTML did not change are not
+    indexed again, the edited page is (a miss), the theme's files are not listed again, and the site is byte for
+    byte the site of a build without the memo. A setting that changes every page's links (use_directory_urls)
+    makes every page a miss; a file added to a folder of the theme makes MkDocs list the theme again."""
+    from macros import PREVIEW_ENV
+
+    monkeypatch.setenv(PREVIEW_ENV, "1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1669852800")
+    project = copy_project(tmp_path / "project")
+    # A first save: the data now differs from its edition in data/editions/, which becomes a past edition with
+    # pages of its own (so the page set of the next build is this one's).
+    _edit_title(project, "（一回目の保存）")
+    first = build_config(project, tmp_path / "first")
+    hook = first["hooks"]["hooks/preview_cache.py"]
+    assert first.plugins[MEMO].stats["converted"] + first.plugins[MEMO].stats["reused"] >= 30
+
+    _edit_title(project, "（二回目の保存）")
+    warm = build_config(project, tmp_path / "warm")
+    stats = warm.plugins[MEMO].stats
+    pages = stats["converted"] + stats["reused"]
+    # The chapter's page, the 新旧対照表 and the page that lists the chapters: the only new Markdown.
+    assert pages >= 30 and 1 <= stats["converted"] <= 4 and stats["reused"] == pages - stats["converted"], (
+        stats
+    )
+    assert 1 <= stats["indexed"] <= 4 and stats["index_reused"] == pages - stats["indexed"], stats
+    assert (first.plugins[MEMO].stats["theme_listed"], stats["theme_reused"], stats["theme_listed"]) == (
+        1,
+        1,
+        0,
+    )
+
+    monkeypatch.setattr(hook, "MEMO", False)
+    cold = build_config(project, tmp_path / "cold")
+    assert MEMO not in cold.plugins
+    warm_files, cold_files = _files(tmp_path / "warm"), _files(tmp_path / "cold")
+    assert sorted(warm_files) == sorted(cold_files)
+    assert [name for name in warm_files if warm_files[name] != cold_files[name]] == []
+    assert "（一回目の保存）（二回目の保存）" in warm_files["index.html"].decode("utf-8")
+
+    monkeypatch.setattr(hook, "MEMO", True)
+    flat = build_config(project, tmp_path / "flat", use_directory_urls=False)
+    assert flat.plugins[MEMO].stats["reused"] == 0, flat.plugins[MEMO].stats
+    monkeypatch.setattr(hook, "MEMO", False)
+    build_config(project, tmp_path / "flat-cold", use_directory_urls=False)
+    assert _files(tmp_path / "flat") == _files(tmp_path / "flat-cold")
+
+    added = project / "docs" / "overrides" / "partials" / "preview-test.txt"  # in a folder below the theme's
+    added.write_text("（テーマに加えたファイル）\n", encoding="utf-8")
+    monkeypatch.setattr(hook, "MEMO", True)
+    again = build_config(project, tmp_path / "again")
+    assert (again.plugins[MEMO].stats["theme_listed"], again.plugins[MEMO].stats["theme_reused"]) == (1, 0)
+    assert (tmp_path / "again" / "partials" / "preview-test.txt").is_file()
+
+
+def test_a_site_build_keeps_nothing_for_a_preview(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`mkdocs build` (and scripts/build, CI) converts every page itself: the memo is for `mkdocs serve` only."""
+    from macros import PREVIEW_ENV
+
+    monkeypatch.setenv(PREVIEW_ENV, "0")
+    config = build_config(copy_project(tmp_path / "project"), tmp_path / "site")
+    assert MEMO not in config.plugins
+
+
+def test_a_conversion_that_logs_is_converted_again_and_logs_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    """A page whose conversion logs something (here MkDocs' note on a link it cannot check) is never kept: each
+    preview build converts it and says it again (strict mode counts warnings the same way)."""
+    import logging
+
+    from macros import PREVIEW_ENV
+
+    monkeypatch.setenv(PREVIEW_ENV, "1")
+    project = copy_project(tmp_path / "project")
+    page = project / "docs" / "about" / "accessibility.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n[別の場所](elsewhere/)\n", encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="mkdocs")
+    for run in range(2):
+        caplog.clear()
+        config = build_config(project, tmp_path / f"site{run}")
+        notes = [r.getMessage() for r in caplog.records if "'elsewhere/'" in r.getMessage()]
+        assert len(notes) == 1 and "about/accessibility.md" in notes[0], notes
+    assert 1 <= config.plugins[MEMO].stats["converted"] <= 2, config.plugins[MEMO].stats
