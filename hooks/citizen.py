@@ -41,6 +41,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.pages import Page
 
+from macros import usercache
 from macros.furigana import FURIGANA_FILE, Reader, load_overrides
 from macros.html_scan import first_sentences, label_cells, mark_english, text_nodes
 from macros.ja import date_ja
@@ -58,6 +59,7 @@ FONT_DIRS = (
     "/usr/share/fonts",
 )
 DESCRIPTION_MIN, DESCRIPTION_MAX = 60, 120
+IMAGES_KEEP = 2048  # share images kept in the user's cache (about 60 KB each; macros/usercache.py)
 # Elements whose text gets no readings: code, scripts, and the readings themselves.
 NO_FURIGANA = {"script", "style", "code", "pre", "kbd", "samp", "svg", "rt", "rp", "textarea", "template"}
 
@@ -293,10 +295,13 @@ def on_post_build(config: MkDocsConfig) -> None:
     site = Path(config.site_dir)
     images = sorted(_state(config).images.items())
     code = image_code() if images else b""
+    made: list[Path] = []
     for name, (title, site_name, home) in images:
         path = site / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(stored_image(title, site_name, home, code))
+        path.write_bytes(stored_image(title, site_name, home, code, made))
+    if made:
+        usercache.prune(made[0].parent, IMAGES_KEEP)
     lines = ["User-agent: *", "Allow: /"]
     if config.site_url:
         lines.append(f"Sitemap: {config.site_url}sitemap.xml")
@@ -309,12 +314,6 @@ def on_post_build(config: MkDocsConfig) -> None:
         not_found.write_text(text, encoding="utf-8")
 
 
-def _image_store() -> Path:
-    """Where share images are kept between builds: the user's own cache directory (as macros/export.py's files)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "morioka-strategy" / "share"
-
-
 def image_code() -> bytes:
     """What every share image is drawn with: this module's code, the font file and Pillow's version."""
     import PIL
@@ -325,26 +324,23 @@ def image_code() -> bytes:
     return hashlib.sha256(Path(__file__).read_bytes() + "\0".join(parts).encode("utf-8")).digest()
 
 
-def stored_image(title: str, site_name: str, home: bool, code: bytes) -> bytes:
+def stored_image(
+    title: str, site_name: str, home: bool, code: bytes, made: list[Path] | None = None
+) -> bytes:
     """`share_image`'s PNG, kept by a digest of its texts and `image_code()`. Drawing and compressing a
     1200×630 PNG takes about 25 ms and a site has one per page (a fifth of the build at 100× the data): a build of
     unchanged titles reads them back."""
     digest = hashlib.sha256(code)
     for part in (title, site_name, str(home)):
         digest.update(part.encode("utf-8") + b"\0")
-    path = _image_store() / f"{digest.hexdigest()}.png"
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
+    path = usercache.folder("share") / f"{digest.hexdigest()}.png"
+    stored = usercache.read(path)
+    if stored is not None:
+        return stored
     image = share_image(title, site_name, home)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_bytes(image)
-        os.replace(temp, path)  # never half an image under the digest
-    except OSError:
-        pass  # a read-only home: draw every time
+    usercache.write(path, image, None)  # on_post_build prunes the folder once
+    if made is not None:
+        made.append(path)
     return image
 
 

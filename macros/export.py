@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from . import usercache
 from .model import Strategy, json_schema
 from .publication import Publication
 
@@ -334,10 +335,9 @@ def render(strategy: Strategy, publication: Publication | None = None) -> dict[s
     return dict(files)
 
 
-def _cache_dir() -> Path:
-    """Where rendered files are kept between builds: the user's own cache directory."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "morioka-strategy" / "export"
+CACHE_KEEP = (
+    16  # rendered texts kept in the user's cache (macros/usercache.py): each save in `mkdocs serve` adds one
+)
 
 
 def _code() -> list[str]:
@@ -361,21 +361,17 @@ def _cached(strategy: Strategy, publication: Publication) -> dict[str, bytes]:
         yaml.__version__,
     ):
         digest.update(part.encode("utf-8") + b"\0")
-    path = _cache_dir() / f"{digest.hexdigest()}.json"
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        return {name: bytes.fromhex(stored[name]) for name in (f.name for f in FILES)}
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    path = usercache.folder("export") / f"{digest.hexdigest()}.json"
+    stored = usercache.read(path)
+    if stored is not None:
+        try:
+            kept = json.loads(stored.decode("utf-8"))
+            return {name: bytes.fromhex(kept[name]) for name in (f.name for f in FILES)}
+        except (ValueError, KeyError, TypeError):
+            pass  # damaged: made again
     files = _render(strategy, publication)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({name: content.hex() for name, content in files.items()}, f)
-        os.replace(temp, path)  # never half a file under the digest
-    except OSError:
-        pass  # a read-only home: render every time
+    text = json.dumps({name: content.hex() for name, content in files.items()})
+    usercache.write(path, text.encode("utf-8"), CACHE_KEEP)
     return files
 
 
