@@ -12,15 +12,18 @@ Listed in mkdocs.yml under `hooks:`. The HTML stays Material's own; only the wor
   page is rendered by Material as usual. tests/test_build.py compares every page with an uncached build.
 - `page_of(src)`: a page by its source path, for our partials (a look-up instead of a scan of `nav.pages`).
 
-And one thing that is not about templates but is work a build does not need: mkdocs-macros runs 13 `git`
+And two things that are not about templates but are work a build does not need: mkdocs-macros runs 13 `git`
 commands at every start (0.2 s) to offer a `git` variable that no page of ours uses, and has no option to turn
 them off. Its function is replaced by one that returns the "no git information" answer it gives outside a
-repository; a template that used `git.…` would stop the build (`on_undefined: strict`).
+repository; a template that used `git.…` would stop the build (`on_undefined: strict`). And its `on_pre_build`
+writes every variable (the whole model) as JSON for a debug message, also when debug messages are off (0.13 s at
+10× the data): `on_config` has it log its three INFO lines as before and make the JSON only for `--verbose`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
 from collections.abc import Callable
@@ -235,6 +238,31 @@ def _first_segments(urls: list[str]) -> frozenset[str] | None:
     if any(u.startswith(("/", ".")) or ":" in u or "?" in u or "#" in u for u in urls):
         return None
     return frozenset(u.split("/", 1)[0] for u in urls)
+
+
+def on_config(config: MkDocsConfig) -> None:
+    """mkdocs-macros' pre_build event, with its debug payloads made only when debug messages are shown."""
+    macros = config.plugins.get("macros")
+    events = config.plugins.events["pre_build"]
+    for i, event in enumerate(events):
+        if getattr(event, "__self__", None) is macros and getattr(event, "__name__", "") == "on_pre_build":
+            events[i] = _macros_pre_build(macros, event)
+
+
+def _macros_pre_build(macros: Any, original: Callable[..., None]) -> Callable[..., None]:
+    util = sys.modules["mkdocs_macros.util"]
+
+    def on_pre_build(*, config: MkDocsConfig) -> None:
+        if util.LOG.isEnabledFor(logging.DEBUG):
+            original(config=config)
+            return
+        util.trace("Config variables:", list(macros.variables.keys()))
+        if macros.macros:
+            util.trace("Config macros:", list(macros.macros.keys()))
+        if macros.filters:
+            util.trace("Config filters:", list(macros.filters.keys()))
+
+    return on_pre_build
 
 
 def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:

@@ -194,6 +194,33 @@ def test_navigation_cache_writes_materials_html(
         assert configs[True].plugins["hooks/theme.py:nav"].blocks
 
 
+def test_macros_debug_payload_is_made_only_for_debug_messages(
+    site_config, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    """hooks/theme.py: mkdocs-macros' pre_build event logs its INFO lines, and writes every variable (the whole
+    model) as JSON only when debug messages are shown."""
+    import logging
+
+    import mkdocs_macros.plugin
+    import mkdocs_macros.util
+
+    macros = site_config.plugins["macros"]
+    [event] = [e for e in site_config.plugins.events["pre_build"] if "macros" in repr(e)]
+    assert getattr(event, "__self__", None) is not macros  # replaced
+
+    def no_json(*args, **kwargs):
+        raise AssertionError("the debug payload was made")
+
+    monkeypatch.setattr(mkdocs_macros.plugin, "SuperDict", no_json)
+    monkeypatch.setattr(mkdocs_macros.util.LOG, "level", logging.INFO)
+    with caplog.at_level(logging.INFO, logger=mkdocs_macros.util.LOG.name):
+        event(config=site_config)
+    assert "Config variables:" in caplog.text and "Config macros:" in caplog.text
+    monkeypatch.setattr(mkdocs_macros.util.LOG, "level", logging.DEBUG)
+    with pytest.raises(AssertionError, match="payload"):
+        event(config=site_config)
+
+
 def test_navigation_links_shared_by_depth_are_mkdocs_links():
     """A branch's HTML is kept per folder depth for pages outside its first segments: for every pair of pages at
     one depth for which hooks/theme.py shares it, MkDocs' normalize_url gives each link the same text."""
