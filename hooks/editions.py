@@ -155,7 +155,6 @@ def _drop_history_from_pdf(config: MkDocsConfig) -> None:
 def _write_edition_files(config: MkDocsConfig) -> None:
     """Write each edition's data, each 新旧対照表 (Markdown, and PDF with the council PDF), each past PDF."""
     from macros.archive import comparison_of, data_files
-    from macros.comparison import render_markdown, render_pdf
     from macros.export import render
     from macros.publication import Publication
 
@@ -184,6 +183,9 @@ def _write_edition_files(config: MkDocsConfig) -> None:
             (data_dir / name).write_bytes(content)
         previous = site.previous(edition)
         if previous is not None:
+            # only with two editions or more (10 ms of imports)
+            from macros.comparison import render_markdown, render_pdf
+
             comparison = comparison_of(previous, edition)
             (folder / "comparison.md").write_text(render_markdown(comparison) + "\n", encoding="utf-8")
             if pdf:
