@@ -3,11 +3,13 @@
 Listed under `hooks:` in mkdocs-pdf.yml only (mkdocs.yml plus the `to-pdf` plugin), so that a site build
 loads none of the PDF stack. They do nothing unless the `to-pdf` plugin is configured.
 
-The plugin assembles the combined HTML in the MkDocs process; WeasyPrint lays it out in a fresh Python process
-(`RENDERER`), the same call the plugin makes, so that the PDF's time and memory are WeasyPrint's own and not
+The plugin assembles the combined HTML in the MkDocs process; WeasyPrint lays it out in a process of its own
+(`macros/pdf_render.py`), the same call the plugin makes, so that the PDF's memory is WeasyPrint's own and not
 added on top of everything MkDocs holds (the pages, the plugin's parsed articles, the search and ふりがな
-dictionaries). The child reports the page count and its peak memory. Per-build state lives on the plugin
-instance; the one module-level set only lists renderer processes still waiting, for on_build_error.
+dictionaries). scripts/build forks that renderer before MkDocs starts (WeasyPrint imported once); otherwise it
+is a fresh process started with the build. The renderer reports the page count and its peak memory. Per-build
+state lives on the plugin instance; the one module-level set only lists renderers still waiting, for
+on_build_error.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ import logging
 import posixpath
 import re
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 import weakref
@@ -39,33 +39,15 @@ from mkdocs.utils import get_build_datetime
 from mkdocs_to_pdf import generator
 from mkdocs_to_pdf.plugin import WithPdfPlugin
 from mkdocs_to_pdf.themes import material
+from mkdocs_to_pdf.utils.metadata_util import prepend_producer
+
+from macros.pdf_render import Renderer
 
 PLUGIN_NAME = "to-pdf"
 DOCUMENT_LANG = "ja"
 log = logging.getLogger("mkdocs.hooks.pdf")
 # The WeasyPrint options on_config sets (Patch 2), passed on to the renderer process.
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_identifier": True}
-
-# What the plugin does with the combined HTML (generator.on_post_build: HTML(string=…).render(), then
-# write_pdf with its Producer finisher), in a process of its own. It starts when the build starts and imports
-# WeasyPrint while MkDocs makes the pages, then waits for one line on stdin: the HTML file, the PDF file and the
-# options (none: the build ended without a PDF). It prints the page count and its peak RSS.
-RENDERER = """
-import json, resource, sys
-import weasyprint
-from mkdocs_to_pdf.utils.metadata_util import prepend_producer
-line = sys.stdin.readline()
-if not line:
-    sys.exit(0)
-job = json.loads(line)
-weasyprint.DEFAULT_OPTIONS.update(job["options"])
-with open(job["html"], encoding="utf-8") as f:
-    html = f.read()
-document = weasyprint.HTML(string=html).render()
-del html
-document.write_pdf(job["pdf"], finisher=prepend_producer)
-print(json.dumps({"pages": len(document.pages), "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
-"""
 
 
 @dataclass(eq=False)
@@ -74,19 +56,14 @@ class _Build:
 
     pages: list[int] = field(default_factory=list)
     meta_pages: list[Path] = field(default_factory=list)
-    renderer: subprocess.Popen[str] | None = None
+    renderer: Renderer | None = None
 
     def start_renderer(self) -> None:
-        """Start the renderer process (it imports WeasyPrint while the pages are made)."""
+        """Take the renderer forked before MkDocs started (scripts/build), or start a fresh one (it imports
+        WeasyPrint while the pages are made)."""
         self.stop_renderer()
+        self.renderer = Renderer.take_over() or Renderer.spawn()
         _RUNNING.add(self)
-        self.renderer = subprocess.Popen(
-            [sys.executable, "-c", RENDERER],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
 
     def stop_renderer(self) -> None:
         """End a renderer that got no work (a failed build): it exits at the end of its input."""
@@ -169,17 +146,65 @@ def on_pre_build(config: MkDocsConfig) -> None:
             generator.HTML = render_html  # type: ignore[assignment]
 
     steps.on_post_build = assemble_and_render  # type: ignore[method-assign]
-    # Patch 6: the plugin keeps each page's <head> and <article> but parses the whole page, whose navigation
-    # grows with the document (at 10× the data it is most of every page). It gets the page without the two
-    # sidebars (navigation and table of contents: complete elements between the header and the content); the
-    # page written to the site keeps them.
+    # Patch 6: the plugin keeps the first page's <head> and each page's <article>, but it parses the whole page
+    # (header, navigation, footer, scripts: at 10× the data the navigation is most of every page), copies the
+    # article out of that tree and finds the permalinks with a CSS selector engine. It gets the page cut to its
+    # <head> and <article>; the article is taken out of that tree instead of copied, and the permalinks are found
+    # by their class (`collect_article`). Pages of another shape, and a plugin set to run JavaScript (it keeps
+    # the scripts), go the plugin's own way, without the sidebars. The page written to the site is unchanged.
     collect = steps.on_post_page
 
-    def collect_without_sidebars(output_content: str, page: Page, pdf_path: str) -> str:
-        collect(without_sidebars(output_content), page, pdf_path)
+    def collect_page(output_content: str, page: Page, pdf_path: str) -> str:
+        trimmed = head_and_article(output_content)
+        excluded = any(p.match(page.url) for p in steps._exclude_page_patterns)  # private, as above
+        if (
+            trimmed is None
+            or excluded
+            or steps._options.js_renderer
+            or not collect_article(steps, trimmed, page)
+        ):
+            collect(without_sidebars(output_content), page, pdf_path)
         return handler.inject_link(output_content, pdf_path, page, None)
 
-    steps.on_post_page = collect_without_sidebars  # type: ignore[method-assign]
+    steps.on_post_page = collect_page  # type: ignore[method-assign]
+
+
+BODY = re.compile(r"<body\b[^>]*>")
+ARTICLE = '<article class="md-content__inner'  # Material's content (partials/content.html)
+
+
+def head_and_article(html: str) -> str | None:
+    """The page up to its <body> tag (the <head> included) and its content <article>: what the plugin keeps of
+    a page, for it to parse. None unless the page has that one article, whole."""
+    body = BODY.search(html)
+    if body is None:
+        return None
+    start, end = html.find(ARTICLE, body.end()), html.rfind("</article>") + len("</article>")
+    article = html[start:end]
+    if start < 0 or end < start or article.count("<article") != article.count("</article>"):
+        return None
+    return f"{html[: body.end()]}{article}</body></html>"
+
+
+def collect_article(steps: Any, html: str, page: Page) -> bool:
+    """generator.on_post_page's work on a page cut by `head_and_article`, with the same results: the page's
+    links made the combined document's, empty paragraphs dropped, the first <head> kept, the article without
+    its permalinks and the PDF button, its <h1> given an id. False when there is no article (the plugin's own
+    way then says so)."""
+    soup = steps._soup_from_content(html, page)  # BeautifulSoup, then the plugin's link preprocessor
+    steps._remove_empty_tags(soup)
+    article = soup.find("article")
+    if not isinstance(article, Tag):
+        return False
+    if steps._head is None:
+        steps._head = soup.find("head")
+    article.extract()  # the plugin copies it (clone_element); nothing else uses this tree
+    for name in ("headerlink", "md-content__button"):  # the plugin: article.select("a.<name>")
+        for link in article.find_all("a", class_=name):
+            link.decompose()
+    steps._fix_missing_id_for_h1(article, page)
+    steps._articles[id(page)] = article
+    return True
 
 
 def finalize(soup: BeautifulSoup, *, title: str) -> None:
@@ -202,7 +227,8 @@ def finalize(soup: BeautifulSoup, *, title: str) -> None:
 
 class _ChildHTML:
     """Stands in for weasyprint.HTML in the plugin's last step: `HTML(string=…).render().write_pdf(path,
-    finisher=…)` runs RENDERER in a fresh process on the same string, with the same options and finisher."""
+    finisher=…)` runs in the renderer process (macros/pdf_render.py) on the same string, with the same options and
+    finisher."""
 
     def __init__(self, state: _Build, *, string: str) -> None:
         self.state = state
@@ -212,10 +238,8 @@ class _ChildHTML:
         return self
 
     def write_pdf(self, target: str, finisher: Callable[..., None] | None = None) -> None:
-        from mkdocs_to_pdf.utils.metadata_util import prepend_producer
-
-        if finisher is not prepend_producer:  # RENDERER applies that one
-            raise RuntimeError("hooks/pdf.py: the PDF plugin's finisher changed; update RENDERER")
+        if finisher is not prepend_producer:  # macros/pdf_render.py applies that one
+            raise RuntimeError("hooks/pdf.py: the PDF plugin's finisher changed; update macros/pdf_render.py")
         renderer = self.state.renderer
         if renderer is None:
             raise RuntimeError("hooks/pdf.py: no renderer process (on_pre_build did not run)")
@@ -227,20 +251,20 @@ class _ChildHTML:
             start = time.perf_counter()
             job = {"html": str(html_file), "pdf": target, "options": PDF_OPTIONS}
             stdout, stderr = renderer.communicate(json.dumps(job) + "\n")
-            result = subprocess.CompletedProcess(renderer.args, renderer.returncode, stdout, stderr)
             _RUNNING.discard(self.state)
-        if result.returncode != 0:
-            raise RuntimeError(f"hooks/pdf.py: WeasyPrint failed:\n{result.stderr[-4000:]}")
-        for line in result.stderr.splitlines():
+        if renderer.returncode != 0 or not stdout:
+            raise RuntimeError(f"hooks/pdf.py: WeasyPrint failed:\n{stderr[-4000:]}")
+        for line in stderr.splitlines():
             log.debug("WeasyPrint: %s", line)
-        report = json.loads(result.stdout.splitlines()[-1])
+        report = json.loads(stdout.splitlines()[-1])
         self.state.pages.append(report["pages"])
         log.info(
-            "PDF: WeasyPrint laid out %d pages in %.1fs (separate process, peak %.0f MB; MkDocs' process %.0f MB)",
+            "PDF: WeasyPrint laid out %d pages in %.1fs (separate process, peak %.0f MB; MkDocs' process %.0f MB; %s)",
             report["pages"],
             time.perf_counter() - start,
             report["peak_kb"] / 1024,
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "fresh process" if renderer.process is not None else "forked before MkDocs",
         )
 
 
