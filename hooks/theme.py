@@ -65,6 +65,7 @@ NAV_CALLS: dict[str, list[tuple[str | re.Pattern[str], Any]]] = {
 }
 TOP_BLOCK = 16  # top-level items joined at once (`NavCache.top`)
 _HREF = re.compile(r'href="([^"]*)"')
+_BREAKS = re.compile(r"(?<=>)\s*\n\s*|\s*\n\s*(?=<)")
 
 
 def _no_git_info() -> dict[str, Any]:
@@ -134,12 +135,14 @@ class NavCache:
     ) -> Any:
         page = context.get("page")
         parent = args[2] if len(args) > 2 else None
-        if not NAV_CACHE or not isinstance(page, Page) or getattr(item, "active", False):
+        if not NAV_CACHE or not isinstance(page, Page):
             return render(item, *args)
+        if getattr(item, "active", False):
+            return _markup(context, squeeze(str(render(item, *args))))
         key = (id(item), str(args[0]), int(args[1]), bool(getattr(parent, "active", False)))
         parts = self.branches.get(key)
         if parts is None:
-            html = render(item, *args)
+            html = squeeze(str(render(item, *args)))
             # Material writes each link as `{{ url | url }}`: normalize_url(url, page). Cut the HTML there.
             links = {normalize_url(url, page): url for url in _urls(item)}
             parts = []
@@ -152,7 +155,7 @@ class NavCache:
             self.branches[key] = parts
             self.firsts[key] = _first_segments(parts[1::2])
             self.stats["rendered"] += 1
-            return html
+            return _markup(context, html)
         self.stats["reused"] += 1
         folder = _folder(page.url)
         if folder is not None and same_at_depth(folder, self.firsts[key]):
@@ -178,6 +181,7 @@ class NavCache:
         their square); the items of other blocks go through `__call__` one by one."""
         page = context.get("page")
         folder = _folder(page.url) if isinstance(page, Page) else None
+        before, after = squeeze(before), squeeze(after)
         out: list[str] = []
         for first in range(0, len(items), TOP_BLOCK):
             block = range(first, min(first + TOP_BLOCK, len(items)))
@@ -205,6 +209,18 @@ class NavCache:
             and key in self.firsts
             and same_at_depth(folder, self.firsts[key])
         )
+
+
+def squeeze(html: str) -> str:
+    """Material's navigation without its indentation: each run of whitespace that holds a line break and touches
+    a tag becomes one line break. The page shows the same (one space where there was whitespace, none inside
+    attribute values, and there is no <pre> in the navigation), and at 100× the data the navigation on every page
+    is half as long (190 000 → 90 000 characters), and so is the work on it that follows."""
+    return _BREAKS.sub("\n", html)
+
+
+def _markup(context: jinja2.runtime.Context, text: str) -> Any:
+    return Markup(text) if context.eval_ctx.autoescape else text
 
 
 def _join(parts: list[str], page: Page) -> str:
