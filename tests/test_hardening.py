@@ -485,8 +485,15 @@ def _mkdocs(project: Path, *args: str, **kwargs) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=interruptible,  # noqa: PLW1509 (no threads here: it only resets a signal)
         **kwargs,
     )
+
+
+def interruptible() -> None:
+    """In the child: Ctrl+C (SIGINT) as a terminal gives it. A shell that starts the tests in the background
+    (`cmd &`) makes them ignore SIGINT, and Python then never raises KeyboardInterrupt in the child."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.slow  # four full builds in their own processes, two at once

@@ -18,6 +18,7 @@ import pytest
 from mkdocs.livereload import LiveReloadServer
 
 from tests.conftest import ROOT, build_config, copy_project
+from tests.test_hardening import interruptible
 
 
 def _site_output():
@@ -73,13 +74,15 @@ def test_serve_shows_each_saved_edit_and_leaves_no_old_site(tmp_path: Path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "ENABLE_PDF_EXPORT"}
+    log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+        [sys.executable, "-X", "faulthandler", "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
         cwd=project,
         env={**env, "NO_MKDOCS_2_WARNING": "1", "TMPDIR": str(temp), "SOURCE_DATE_EPOCH": "1669852800"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=interruptible,  # noqa: PLW1509 (SIGINT below stops it even from a background shell)
     )
     url = f"http://127.0.0.1:{port}/{chapter[1]}/"
 
@@ -111,7 +114,15 @@ def test_serve_shows_each_saved_edit_and_leaves_no_old_site(tmp_path: Path):
             time.sleep(0.1)
     finally:
         os.killpg(server.pid, signal.SIGINT)
-        server.wait(timeout=120)
+        try:
+            server.wait(timeout=120)
+        except subprocess.TimeoutExpired:  # say where it hangs (faulthandler prints every thread on SIGABRT)
+            server.send_signal(signal.SIGABRT)
+            server.wait(timeout=30)
+            log.close()
+            tail = (tmp_path / "serve.log").read_text(encoding="utf-8", errors="replace")[-6000:]
+            raise AssertionError(f"mkdocs serve did not stop on SIGINT:\n{tail}") from None
+        log.close()
     # The served site and every previous one removed (left there: Jinja's bytecode cache, and the site's lock file
     # of hooks/site_output.py, which is never removed since another build may hold it).
     assert [p.name for p in temp.iterdir() if p.is_dir() and not p.name.startswith("_jinja2-cache")] == []
