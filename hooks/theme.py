@@ -164,7 +164,7 @@ class NavCache:
                 text = self.by_depth[key, len(folder)] = _join(parts, page)
         else:
             text = _join(parts, page)
-        return Markup(text) if context.eval_ctx.autoescape else text
+        return _markup(context, text)
 
     @jinja2.pass_context
     def top(
@@ -198,7 +198,7 @@ class NavCache:
                 self.blocks[key] = text
             out.append(text)
         text = "".join(out)
-        return Markup(text) if context.eval_ctx.autoescape else text
+        return _markup(context, text)
 
     def _shared(self, item: Any, index: int, folder: list[str] | None) -> bool:
         """Whether a top-level item's branch is written here as on every page as deep as `folder` (see __call__)."""
