@@ -46,6 +46,7 @@ from macros.furigana import FURIGANA_FILE, Reader, load_overrides
 from macros.html_scan import first_sentences, label_cells, mark_english, text_nodes
 from macros.ja import date_ja
 from macros.loader import DataError
+from macros.memo import Kept
 
 log = logging.getLogger("mkdocs.hooks.citizen")
 
@@ -161,16 +162,12 @@ def page_dates(src_uri: str, dates: dict[str, tuple[int, int]] | None) -> dict[s
 def _by_digest(function: Any) -> Any:
     """Keep a function's results by a digest of its one text argument: `mkdocs serve` rebuilds every page on every
     save, and all pages but the edited one are the same text again."""
-    kept: dict[bytes, Any] = {}
+    kept: Kept[bytes, Any] = Kept(8192)
 
     @functools.wraps(function)
     def cached(text: str) -> Any:
         key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
-        if key not in kept:
-            if len(kept) >= 8192:
-                kept.clear()
-            kept[key] = function(text)
-        return kept[key]
+        return kept[key] if key in kept else kept.keep(key, function(text))
 
     return cached
 

@@ -46,6 +46,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from macros import PREVIEW_ENV
+from macros.memo import Kept
 
 MEMO = True  # tests/test_serve.py turns this off for the cold build it compares with
 STATE = f"{__name__}:memo"  # this build's PreviewMemo in config.plugins (tests read its counters)
@@ -55,7 +56,7 @@ LIMIT = 4096  # results kept per memo; beyond it the memo starts again (a site h
 def _kept_by_key(function: Callable[..., Any]) -> Callable[..., Any]:
     """Keep a function's results by its first argument, a digest of every input the result depends on. A result of
     None is not kept (the function had something to say, or could not name its inputs)."""
-    kept: dict[bytes, Any] = {}
+    kept: Kept[bytes, Any] = Kept(LIMIT)
 
     @functools.wraps(function)
     def cached(key: bytes, *args: Any) -> tuple[Any, bool]:
@@ -63,9 +64,7 @@ def _kept_by_key(function: Callable[..., Any]) -> Callable[..., Any]:
             return kept[key], True
         result = function(key, *args)
         if result is not None:
-            if len(kept) >= LIMIT:
-                kept.clear()
-            kept[key] = result
+            kept.keep(key, result)
         return result, False
 
     return cached

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from . import usercache
+from .memo import Kept
 from .model import Strategy, json_schema
 from .publication import Publication
 
@@ -276,13 +277,11 @@ def _piece(key: str, value: Any, *, whole: bool = False) -> str:
         text = _dump({key: value if whole else [value]})
         if not whole:
             text = text.split("\n", 1)[1]  # the item's lines, without the `key:` line
-        if len(_pieces) >= 4096:
-            _pieces.clear()
-        _pieces[memo] = text
+        _pieces.keep(memo, text)
     return text
 
 
-_pieces: dict[tuple[str, bool, str], str] = {}
+_pieces: Kept[tuple[str, bool, str], str] = Kept(4096)
 
 
 def _repeated_object(data: Any) -> bool:
