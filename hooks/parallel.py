@@ -1,29 +1,29 @@
-"""MkDocs hook: a large site's pages are written by several processes at once.
+"""MkDocs hook: a large site's pages are read and written by several processes at once.
 
-MkDocs builds in two passes: it reads and converts every page (Markdown to HTML), then writes every page through
-the theme (`mkdocs.commands.build._build_page`: the theme's templates with the navigation, the search entries, the
-page's description, the markup fixes, its ふりがな file). The second pass is about 60% of a build at 100 times
-today's data, and each page's work there needs only what the first pass left. So for a site of MIN_PAGES pages or
-more, the second pass is shared: when MkDocs asks for the first page, the build forks; each child writes one
-contiguous run of the later pages (runs of about equal work: each page's HTML plus the navigation every page
-carries) and hands back what the plugins kept of its pages. The parent writes the first run, then waits for the
-children and takes their results in page order, before MkDocs checks the anchors and runs `on_post_build`:
+MkDocs builds in two passes over the pages: it reads and converts every page (`_populate_page`: mkdocs-macros,
+Markdown to HTML), then writes every page through the theme (`_build_page`: the templates with the navigation, the
+search entries, the page's description, the markup fixes, its ふりがな file). Each page's work in a pass needs only
+what the passes before it left. So for a site of MIN_PAGES pages or more, each pass is shared: when MkDocs asks
+for the pass's first page, the build forks; each child does its share of the pages and hands back what it left;
+the parent does its own share, then waits for the children and takes their results, before MkDocs goes on:
 
-- Material's search entries (appended in page order, as one process appends them);
-- hooks/citizen.py's share images to draw, hooks/editions.py's files of generated pages, the navigation
-  cache's counts (hooks/theme.py);
-- every log message, given to the parent's loggers as if the parent had logged it (so `--strict` counts a
-  child's warnings);
-- an error: the build stops with it, as it would have at that page (the other pages are written first).
+- reading: every n-th page to each process; a child hands back what MkDocs and the plugins left on each page
+  object (its Markdown, meta, HTML, table of contents, title, anchors and links to other pages' anchors);
+- writing: one contiguous run of pages to each process (runs of about equal work: each page's HTML plus the
+  navigation every page carries); a child hands back Material's search entries (appended in page order, as one
+  process appends them), hooks/citizen.py's share images to draw, hooks/editions.py's files of generated pages
+  and the navigation cache's counts (hooks/theme.py);
+- in both, every log message, given to the parent's loggers as if the parent had logged it (so `--strict`
+  counts a child's warnings), and an error, which stops the build as it would have at that page.
 
-The site is the same, byte for byte, as one process writes it (tests/test_parallel.py builds both ways and
+The site is the same, byte for byte, as one process makes it (tests/test_parallel.py builds both ways and
 compares every file). Anything a future hook keeps per page must be handed back here too; that test fails if
 the site differs.
 
-One process writes every page in `mkdocs serve` (the preview's memo lives in its process and a preview rebuilds
-only changed pages cheaply) and when the PDF is built (the PDF plugin collects every page's HTML in its own
-process). The environment variable STRATEGY_BUILD_PROCESSES=1 writes every page in one process; =N uses N
-processes (at most the number of pages) whatever the site's size, which is how the test compares the two.
+One process does everything in `mkdocs serve` (the preview's memo lives in its process, and a preview rebuilds
+changed pages only) and when the PDF is built (the PDF plugin collects every page's HTML in its own process).
+The environment variable STRATEGY_BUILD_PROCESSES=1 uses one process; =N uses N processes (at most the number of
+pages) whatever the site's size, which is how the test compares the two.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ from typing import Any
 import mkdocs.commands.build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, InclusionLevel
+from mkdocs.structure.pages import Page
 
 from macros import PREVIEW_ENV
 
@@ -60,19 +61,21 @@ NAV = "hooks/theme.py:nav"
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Decide how many processes this build may use; make MkDocs' page writer ask this build first."""
+    """Decide how many processes this build may use; make MkDocs' page reader and writer ask this build first."""
     processes = _processes(config)
     if processes > 1:
         config.plugins[STATE] = Shared(processes)  # type: ignore[assignment]
-    original = mkdocs.commands.build._build_page
-    if not getattr(original, "sd_shared", False):
-        mkdocs.commands.build._build_page = _shared(original)
+    build = mkdocs.commands.build
+    for name, phase in (("_populate_page", "read"), ("_build_page", "write")):
+        original = getattr(build, name)
+        if not getattr(original, "sd_shared", False):
+            setattr(build, name, _shared(original, phase))
     return config
 
 
 def _processes(config: MkDocsConfig) -> int:
     """1 in a preview and with the PDF; the environment's number if set; else the machine's cores (up to
-    MAX_PROCESSES) for a site of MIN_PAGES pages or more (`Shared.plan` checks the size)."""
+    MAX_PROCESSES) for a site of MIN_PAGES pages or more (`Phase.plan` checks the size)."""
     if os.environ.get(PREVIEW_ENV) == "1" or not hasattr(os, "fork"):
         return 1
     plugin = config.plugins.get("to-pdf")
@@ -86,73 +89,92 @@ def _processes(config: MkDocsConfig) -> int:
     return max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 
 
-def _shared(original: Callable[..., None]) -> Callable[..., None]:
-    """MkDocs' `_build_page`, asking the build's Shared (if any) whether this process writes the page."""
+def _shared(original: Callable[..., None], phase: str) -> Callable[..., None]:
+    """MkDocs' `_populate_page` or `_build_page`, asking the build's Shared (if any) whether this process
+    reads or writes the page."""
 
-    def build_page(page: Any, config: MkDocsConfig, doc_files: Sequence[File], *args: Any, **kwargs: Any) -> None:
+    def page_step(page: Any, config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> None:
         shared = config.plugins.get(STATE)
         if not isinstance(shared, Shared):
-            original(page, config, doc_files, *args, **kwargs)
+            original(page, config, files, *args, **kwargs)
             return
-        shared.page(original, page, config, doc_files, *args, **kwargs)
+        shared.phases[phase].step(original, page, config, files, *args, **kwargs)
 
-    build_page.sd_shared = True  # type: ignore[attr-defined]
-    build_page.__wrapped__ = original  # type: ignore[attr-defined]
-    return build_page
+    page_step.sd_shared = True  # type: ignore[attr-defined]
+    page_step.__wrapped__ = original  # type: ignore[attr-defined]
+    return page_step
 
 
 class Shared:
-    """One build's share of its pages between processes."""
+    """One build's share of its pages between processes: the reading pass and the writing pass."""
+
+    def __init__(self, processes: int) -> None:
+        self.phases = {"read": Reading(processes), "write": Writing(processes)}
+
+    def on_build_error(self, error: Exception) -> None:
+        """Kill and reap the children (the build failed elsewhere)."""
+        del error
+        for phase in self.phases.values():
+            phase.stop()
+
+
+class Phase:
+    """One pass over the pages, shared between this process and forked children."""
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
         self.planned = False
-        self.mine: set[int] = set()  # ids of the pages this process writes (all pages when not shared)
+        self.mine: set[int] = set()  # ids of the files whose pages this process does
         self.children: list[Child] = []
-        self.last: int | None = None  # id of the last page: the children's results are taken there
+        self.last: int | None = None  # id of the last file: the children's results are taken there
 
-    def page(
-        self,
-        original: Callable[..., None],
-        page: Any,
-        config: MkDocsConfig,
-        doc_files: Sequence[File],
-        *args: Any,
-        **kwargs: Any,
-    ) -> None:
+    def step(self, original: Callable[..., None], page: Any, config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> None:
         if not self.planned:
             self.planned = True
-            self.plan(original, config, doc_files, *args, **kwargs)
-        if not self.children or id(page) in self.mine:
-            original(page, config, doc_files, *args, **kwargs)
-        if self.children and id(page) == self.last:
-            self.collect(config)
+            doc = self.pages(page, files)
+            count = min(self.processes, len(doc))
+            forced = bool(os.environ.get(PROCESSES_ENV, "").strip())
+            if count >= 2 and (forced or len(doc) >= MIN_PAGES):
+                self.fork(self.runs(doc, count), original, config, files, *args, **kwargs)
+                self.last = id(doc[-1])
+        if not self.children or id(page.file) in self.mine:
+            original(page, config, files, *args, **kwargs)
+        if self.children and id(page.file) == self.last:
+            self.collect(config, files)
 
-    def plan(self, original: Callable[..., None], config: MkDocsConfig, doc_files: Sequence[File], *args: Any, **kwargs: Any) -> None:
-        """Cut the pages into runs of about equal work; fork a child for each run but the first."""
-        pages = [f.page for f in doc_files if f.page is not None]
-        forced = bool(os.environ.get(PROCESSES_ENV, "").strip())
-        count = min(self.processes, len(pages))
-        if count < 2 or (not forced and len(pages) < MIN_PAGES):
-            return
-        runs = cut([len(p.content or "") + PAGE_WEIGHT for p in pages], count)
-        self.mine = {id(p) for p in pages[: runs[1]]}
-        self.last = id(pages[-1])
+    def pages(self, page: Any, files: Any) -> list[File]:
+        """The files of this pass, in MkDocs' order (empty if `page` is not the first: then nothing is shared)."""
+        raise NotImplementedError
+
+    def runs(self, doc: list[File], count: int) -> list[list[File]]:
+        """The files of each process, this one's first."""
+        raise NotImplementedError
+
+    def work(self, original: Callable[..., None], run: list[File], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """In a child: do the run's pages; what the parent needs of them."""
+        raise NotImplementedError
+
+    def take(self, config: MkDocsConfig, files: Any, result: dict[str, Any]) -> None:
+        """In the parent: take a child's results."""
+        raise NotImplementedError
+
+    def fork(self, runs: list[list[File]], original: Callable[..., None], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> None:
+        self.mine = {id(f) for f in runs[0]}
         sys.stdout.flush()
         sys.stderr.flush()
         gc.freeze()  # the children share the parent's objects; a collection there would copy every page
         try:
-            for start, end in zip(runs[1:], [*runs[2:], len(pages)]):
-                run = pages[start:end]
-                self.children.append(Child.fork(lambda r=run: _write(original, r, config, doc_files, *args, **kwargs)))
+            for run in runs[1:]:
+                self.children.append(
+                    Child.fork(lambda r=run: _in_child(self.work, original, r, config, files, *args, **kwargs))
+                )
         except BaseException:
             self.stop()
             raise
         finally:
             gc.unfreeze()
-        log.info("%d ページを %d つのプロセスで書きます（%s 番目のページから）", len(pages), count, "・".join(str(r + 1) for r in runs))
 
-    def collect(self, config: MkDocsConfig) -> None:
+    def collect(self, config: MkDocsConfig, files: Any) -> None:
         """Wait for every child; take its results in page order; stop with the first error."""
         children, self.children = self.children, []
         failure: BaseException | None = None
@@ -163,19 +185,81 @@ class Shared:
             if failure is None and "error" in result:
                 failure = _error(result["error"])
             if failure is None:
-                give(config, result)
+                self.take(config, files, result)
         if failure is not None:
             raise failure
 
     def stop(self) -> None:
-        """Kill and reap the children (the build failed elsewhere)."""
         children, self.children = self.children, []
         for child in children:
             child.kill()
 
-    def on_build_error(self, error: Exception) -> None:
-        del error
-        self.stop()
+
+class Reading(Phase):
+    """Reading and converting the pages (`_populate_page`): each process takes every n-th page, and hands back
+    what MkDocs and the plugins left on the page object."""
+
+    def pages(self, page: Any, files: Any) -> list[File]:
+        doc = list(files.documentation_pages(inclusion=InclusionLevel.is_included))
+        return doc if doc and doc[0] is page.file else []
+
+    def runs(self, doc: list[File], count: int) -> list[list[File]]:
+        log.info("%d ページを %d つのプロセスで読みます", len(doc), count)
+        return [doc[k::count] for k in range(count)]
+
+    def work(self, original: Callable[..., None], run: list[File], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        pages = {}
+        for file in run:
+            if file.page is None and file.inclusion.is_not_in_nav():
+                Page(None, file, config)  # as MkDocs' loop does for a page outside the navigation
+            original(file.page, config, files, *args, **kwargs)
+            pages[file.src_uri] = _page_state(file.page)
+        return {"pages": pages}
+
+    def take(self, config: MkDocsConfig, files: Any, result: dict[str, Any]) -> None:
+        for src, state in result["pages"].items():
+            file = files.get_file_from_path(src)
+            if file.page is None:
+                Page(None, file, config)
+            links = state.pop("links_to_anchors", None)
+            if links is not None:
+                state["links_to_anchors"] = {files.get_file_from_path(k): v for k, v in links.items()}
+            file.page.__dict__.update(state)
+
+
+# What MkDocs' `_populate_page` leaves on a page (mkdocs 1.6: read_source, the plugins' events, render).
+PAGE_FIELDS = ("markdown", "meta", "content", "toc", "_title_from_render", "present_anchor_ids", "title")
+
+
+def _page_state(page: Any) -> dict[str, Any]:
+    state = {k: page.__dict__[k] for k in PAGE_FIELDS if k in page.__dict__}
+    links = page.__dict__.get("links_to_anchors")
+    if links is not None:
+        state["links_to_anchors"] = {f.src_uri: v for f, v in links.items()}
+    return state
+
+
+class Writing(Phase):
+    """Writing the pages (`_build_page`): each process takes a contiguous run of about equal work, so that the
+    search entries come back in page order."""
+
+    def pages(self, page: Any, files: Any) -> list[File]:
+        doc = [f for f in files if f.page is not None]
+        return doc if doc and doc[0].page is page else []
+
+    def runs(self, doc: list[File], count: int) -> list[list[File]]:
+        log.info("%d ページを %d つのプロセスで書きます", len(doc), count)
+        starts = cut([len(f.page.content or "") + PAGE_WEIGHT for f in doc], count)
+        return [doc[a:b] for a, b in zip(starts, [*starts[1:], len(doc)])]
+
+    def work(self, original: Callable[..., None], run: list[File], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        before = kept(config)
+        for file in run:
+            original(file.page, config, files, *args, **kwargs)
+        return since(before, kept(config))
+
+    def take(self, config: MkDocsConfig, files: Any, result: dict[str, Any]) -> None:
+        give(config, result)
 
 
 def cut(weights: list[int], count: int) -> list[int]:
@@ -238,20 +322,16 @@ class Child:
         self.path.unlink(missing_ok=True)
 
 
-def _write(
-    original: Callable[..., None], run: list[Any], config: MkDocsConfig, doc_files: Sequence[File], *args: Any, **kwargs: Any
+def _in_child(
+    work: Callable[..., dict[str, Any]], original: Callable[..., None], run: list[File], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any
 ) -> dict[str, Any]:
-    """In a child: write the run's pages; what the plugins kept of them, the log and the error, if any."""
+    """In a child: the pass's work on the run, the log and the error, if any."""
     records = _capture_logs()
-    before = take(config)
     result: dict[str, Any] = {}
     try:
-        for page in run:
-            original(page, config, doc_files, *args, **kwargs)
+        result.update(work(original, run, config, files, *args, **kwargs))
     except BaseException as exc:  # noqa: BLE001 (handed to the parent, which raises it)
-        result["error"] = _pickled_error(exc)
-    else:
-        result.update(since(before, take(config)))
+        result = {"error": _pickled_error(exc)}
     result["records"] = records
     return result
 
@@ -307,7 +387,7 @@ def _error(error: tuple[str, str, str] | bytes) -> BaseException:
 # --- what the plugins keep of a page -----------------------------------------------------------------------------
 
 
-def take(config: MkDocsConfig) -> dict[str, Any]:
+def kept(config: MkDocsConfig) -> dict[str, Any]:
     """What the plugins have kept of the pages written so far (in the child: before and after its run)."""
     out: dict[str, Any] = {}
     search = config.plugins.get(SEARCH)

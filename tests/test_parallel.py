@@ -39,8 +39,9 @@ def test_pages_written_by_several_processes_make_the_same_site(tmp_path: Path):
     for processes in (1, 2, 3):
         result = build(ROOT, tmp_path / f"site-{processes}", processes)
         assert result.returncode == 0, result.stderr[-3000:]
-        told = "つのプロセスで書きます" in result.stderr
-        assert told == (processes > 1), result.stderr[-3000:]
+        for verb in ("読みます", "書きます"):
+            told = f"ページを {processes} つのプロセスで{verb}" in result.stderr
+            assert told == (processes > 1), (verb, result.stderr[-3000:])
         sites[processes] = files_of(tmp_path / f"site-{processes}")
     assert len(sites[1]) > 100
     for processes in (2, 3):
@@ -113,3 +114,22 @@ def test_runs_of_about_equal_work(weights: list[int], count: int, starts: list[i
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.cut(weights, count) == starts
+
+
+def test_anchor_links_are_checked_on_pages_read_by_a_child(tmp_path: Path):
+    """MkDocs checks links to anchors after both passes, with what the reading pass left on each page: a page read
+    by a child reports a missing anchor as one process does."""
+    project = copy_project(tmp_path / "project")
+    about = sorted((project / "docs" / "about").glob("*.md"))
+    assert len(about) >= 3
+    for page in about:
+        with page.open("a", encoding="utf-8") as out:
+            out.write("\n[リンク](../index.md#no-such-anchor)\n")
+    reports = {}
+    for processes in (1, 2, 3):
+        result = build(project, tmp_path / f"site-{processes}", processes)
+        assert result.returncode == 0, result.stderr[-3000:]
+        reports[processes] = sorted(line for line in result.stderr.splitlines() if "no-such-anchor" in line)
+    assert len(reports[1]) == len(about), reports[1]
+    assert reports[2] == reports[1]
+    assert reports[3] == reports[1]
