@@ -12,9 +12,11 @@ the parent does its own share, then waits for the children and takes their resul
 - writing: one contiguous run of pages to each process (runs of about equal work: each page's HTML plus the
   navigation every page carries); a child hands back Material's search entries (appended in page order, as one
   process appends them), hooks/citizen.py's share images to draw, hooks/editions.py's files of generated pages
-  and the navigation cache's counts (hooks/theme.py);
+  and the navigation cache's counts (hooks/theme.py; each process renders its own branches, so they add up to
+  more than one process renders);
 - in both, every log message, given to the parent's loggers as if the parent had logged it (so `--strict`
-  counts a child's warnings), and an error, which stops the build as it would have at that page.
+  counts a child's warnings), and an error with the child's traceback, which stops the build once the parent has
+  done its own pages (if the parent fails first, its error stops the build and the children are killed).
 
 The site is the same, byte for byte, as one process makes it (tests/test_parallel.py builds both ways and
 compares every file). Anything a future hook keeps per page must be handed back here too; that test fails if
@@ -22,27 +24,36 @@ the site differs.
 
 One process does everything in `mkdocs serve` (the preview's memo lives in its process, and a preview rebuilds
 changed pages only) and when the PDF is built (the PDF plugin collects every page's HTML in its own process).
-The environment variable STRATEGY_BUILD_PROCESSES=1 uses one process; =N uses N processes (at most the number of
-pages) whatever the site's size, which is how the test compares the two.
+So does a process that runs other threads (a fork copies only the calling thread), such as a test runner's worker.
+Children die with the parent (Linux `PR_SET_PDEATHSIG`) and are killed when the build fails or is interrupted;
+their results go through anonymous temporary files. The environment variable STRATEGY_BUILD_PROCESSES=1 uses one
+process; =N uses N processes (at most the number of pages) whatever the site's size, which is how the test
+compares the two.
 """
 
 from __future__ import annotations
 
+import atexit
+import bisect
+import ctypes
+import ctypes.util
 import gc
+import itertools
 import logging
 import os
 import pickle
 import signal
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import mkdocs.commands.build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, InclusionLevel
 from mkdocs.structure.pages import Page
 
@@ -52,7 +63,8 @@ log = logging.getLogger("mkdocs.hooks.parallel")
 
 PROCESSES_ENV = "STRATEGY_BUILD_PROCESSES"
 MIN_PAGES = 120  # below this, forking (about 20 ms a process) and merging outweigh the halved pass
-MAX_PROCESSES = 4
+MAX_PROCESSES = 4  # by default; STRATEGY_BUILD_PROCESSES may ask for up to MAX_FORCED
+MAX_FORCED = 32
 PAGE_WEIGHT = 12_000  # characters: each page's work beyond its own HTML (navigation, header, templates)
 STATE = f"{__name__}:build"  # this build's Shared in config.plugins
 SEARCH = "material/search"
@@ -83,8 +95,10 @@ def _processes(config: MkDocsConfig) -> int:
         return 1
     wanted = os.environ.get(PROCESSES_ENV, "").strip()
     if wanted:
-        if not wanted.isdigit() or int(wanted) < 1:
-            raise PluginError(f"{PROCESSES_ENV} は 1 以上の整数にしてください（今は「{wanted}」）。")
+        if not (wanted.isascii() and wanted.isdecimal()) or not 1 <= int(wanted) <= MAX_FORCED:
+            raise PluginError(
+                f"{PROCESSES_ENV} は 1 から {MAX_FORCED} までの整数にしてください（今は「{wanted}」）。"
+            )
         return int(wanted)
     return max(1, min(MAX_PROCESSES, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 
@@ -111,6 +125,7 @@ class Shared:
     def __init__(self, processes: int) -> None:
         self.phases = {"read": Reading(processes), "write": Writing(processes)}
 
+    @event_priority(100)  # before hooks/site_output.py removes the staging folder the children write into
     def on_build_error(self, error: Exception) -> None:
         """Kill and reap the children (the build failed elsewhere)."""
         del error
@@ -121,10 +136,13 @@ class Shared:
 class Phase:
     """One pass over the pages, shared between this process and forked children."""
 
+    name = "書く"  # the pass, in messages
+
     def __init__(self, processes: int) -> None:
         self.processes = processes
         self.planned = False
         self.mine: set[int] = set()  # ids of the files whose pages this process does
+        self.theirs: set[int] = set()  # ids of the files whose pages the children do
         self.children: list[Child] = []
         self.last: int | None = None  # id of the last file: the children's results are taken there
 
@@ -134,10 +152,10 @@ class Phase:
             doc = self.pages(page, files)
             count = min(self.processes, len(doc))
             forced = bool(os.environ.get(PROCESSES_ENV, "").strip())
-            if count >= 2 and (forced or len(doc) >= MIN_PAGES):
+            if count >= 2 and (forced or len(doc) >= MIN_PAGES) and _one_thread():
                 self.fork(self.runs(doc, count), original, config, files, *args, **kwargs)
                 self.last = id(doc[-1])
-        if not self.children or id(page.file) in self.mine:
+        if not self.children or id(page.file) not in self.theirs:
             original(page, config, files, *args, **kwargs)
         if self.children and id(page.file) == self.last:
             self.collect(config, files)
@@ -160,13 +178,15 @@ class Phase:
 
     def fork(self, runs: list[list[File]], original: Callable[..., None], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> None:
         self.mine = {id(f) for f in runs[0]}
+        self.theirs = {id(f) for run in runs[1:] for f in run}
         sys.stdout.flush()
         sys.stderr.flush()
+        atexit.register(self.stop)  # an interrupted build (Ctrl-C, SystemExit) leaves no child behind
         gc.freeze()  # the children share the parent's objects; a collection there would copy every page
         try:
             for run in runs[1:]:
                 self.children.append(
-                    Child.fork(lambda r=run: _in_child(self.work, original, r, config, files, *args, **kwargs))
+                    Child.fork(self.name, lambda r=run: _in_child(self.work, original, r, config, files, *args, **kwargs))
                 )
         except BaseException:
             self.stop()
@@ -176,28 +196,35 @@ class Phase:
 
     def collect(self, config: MkDocsConfig, files: Any) -> None:
         """Wait for every child; take its results in page order; stop with the first error."""
-        children, self.children = self.children, []
         failure: BaseException | None = None
-        for child in children:
-            result = child.result()
-            for record in result.get("records", []):
-                logging.getLogger(record.name).handle(record)
-            if failure is None and "error" in result:
-                failure = _error(result["error"])
-            if failure is None:
-                self.take(config, files, result)
+        try:
+            for child in list(self.children):
+                result = child.result()
+                self.children.remove(child)
+                for record in result.get("records", []):
+                    logging.getLogger(record.name).handle(record)
+                if failure is None and "error" in result:
+                    failure = _error(result["error"])
+                if failure is None:
+                    self.take(config, files, result)
+        finally:
+            self.stop()
         if failure is not None:
             raise failure
 
     def stop(self) -> None:
+        """Kill and reap the children still running (the build failed or was interrupted)."""
         children, self.children = self.children, []
         for child in children:
             child.kill()
+        atexit.unregister(self.stop)
 
 
 class Reading(Phase):
     """Reading and converting the pages (`_populate_page`): each process takes every n-th page, and hands back
     what MkDocs and the plugins left on the page object."""
+
+    name = "読む"
 
     def pages(self, page: Any, files: Any) -> list[File]:
         doc = list(files.documentation_pages(inclusion=InclusionLevel.is_included))
@@ -241,7 +268,9 @@ def _page_state(page: Any) -> dict[str, Any]:
 
 class Writing(Phase):
     """Writing the pages (`_build_page`): each process takes a contiguous run of about equal work, so that the
-    search entries come back in page order."""
+    search entries come back in page order. What the writing pass leaves on the page objects themselves (the
+    description in `page.meta`, the search plugin's cleaned `page.content`) stays in the child: nothing after
+    this pass reads it (the PDF, which does, is built in one process)."""
 
     def pages(self, page: Any, files: Any) -> list[File]:
         doc = [f for f in files if f.page is not None]
@@ -263,16 +292,17 @@ class Writing(Phase):
 
 
 def cut(weights: list[int], count: int) -> list[int]:
-    """The first index of each of `count` contiguous runs of about equal total weight (the first is 0)."""
-    total = sum(weights)
-    starts, running, target = [0], 0, 1
-    for index, weight in enumerate(weights):
-        if len(starts) < count and running >= total * target / count and index > starts[-1]:
-            starts.append(index)
-            target += 1
-        running += weight
-    while len(starts) < count:  # fewer cuts than runs (one page outweighs the rest): one page per run at the end
-        starts.append(min(starts[-1] + 1, len(weights) - 1))
+    """The first index of each of `count` contiguous, non-empty runs of about equal total weight (the first is 0);
+    `count` is at most the number of weights."""
+    prefix = list(itertools.accumulate(weights, initial=0))
+    total, size = prefix[-1], len(weights)
+    starts = [0]
+    for k in range(1, count):
+        target = total * k / count
+        index = bisect.bisect_left(prefix, target)  # the first cut whose runs before it weigh the target or more
+        if 0 < index and target - prefix[index - 1] < prefix[index] - target:
+            index -= 1  # the cut before it is closer
+        starts.append(max(starts[-1] + 1, min(index, size - (count - k))))
     return starts
 
 
@@ -280,46 +310,88 @@ def cut(weights: list[int], count: int) -> list[int]:
 
 
 class Child:
-    """A forked child writing one run of pages; its result is a pickle in a temporary file."""
+    """A forked child doing one run of pages; its result is a pickle in an anonymous temporary file (no name: it
+    goes with the last descriptor, whatever ends the build)."""
 
-    def __init__(self, pid: int, path: Path) -> None:
-        self.pid, self.path = pid, path
+    def __init__(self, pid: int, out: int, name: str) -> None:
+        self.pid, self.out, self.name = pid, out, name
 
     @classmethod
-    def fork(cls, work: Callable[[], dict[str, Any]]) -> Child:
-        handle, name = tempfile.mkstemp(prefix="sd-parallel-", suffix=".pickle")
-        pid = os.fork()
+    def fork(cls, name: str, work: Callable[[], dict[str, Any]]) -> Child:
+        with tempfile.TemporaryFile(prefix="sd-parallel-") as file:  # unlinked already
+            out = os.dup(file.fileno())  # the parent reads it from offset 0 when the child is done
+        parent = os.getpid()
+        try:
+            pid = os.fork()
+        except BaseException:
+            os.close(out)
+            raise
         if pid == 0:  # the child: never returns to MkDocs (nor to a test runner that builds in-process)
             code = 1
             try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                with os.fdopen(handle, "wb") as out:
-                    pickle.dump(work(), out, protocol=pickle.HIGHEST_PROTOCOL)
+                _die_with(parent)
+                if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops it at once (an ignored one stays)
+                result = work()
+                try:
+                    data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception as exc:  # noqa: BLE001 (a plugin left something that does not pickle)
+                    data = pickle.dumps({"error": _pickled_error(exc), "records": result.get("records", [])})
+                with os.fdopen(out, "wb") as file:
+                    file.write(data)
                 code = 0
+            except BaseException:  # noqa: BLE001 (the parent reports the exit code; the trace goes to stderr)
+                traceback.print_exc()
             finally:
                 os._exit(code)  # no atexit handlers: the parent owns the build's folders
-        os.close(handle)
-        return cls(pid, Path(name))
+        return cls(pid, out, name)
 
     def result(self) -> dict[str, Any]:
         try:
             _, status = os.waitpid(self.pid, 0)
+            self.pid = 0
             code = os.waitstatus_to_exitcode(status)
-            data = self.path.read_bytes()
+            size = os.fstat(self.out).st_size
+            data = os.pread(self.out, size, 0) if size else b""
             if code != 0 or not data:
-                return {"error": ("PluginError", f"ページを書くプロセスが異常終了しました（終了コード {code}）。", "")}
+                text = f"ページを{self.name}プロセスが異常終了しました（終了コード {code}）。"
+                return {"error": ("PluginError", text, "")}
             result: dict[str, Any] = pickle.loads(data)
             return result
         finally:
-            self.path.unlink(missing_ok=True)
+            os.close(self.out)
+            self.out = -1
 
     def kill(self) -> None:
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        self.path.unlink(missing_ok=True)
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.pid = 0
+        if self.out >= 0:
+            os.close(self.out)
+            self.out = -1
+
+
+def _die_with(parent: int) -> None:
+    """Linux: this child is killed when the parent dies (the parent killed with SIGKILL or SIGTERM)."""
+    libc = ctypes.util.find_library("c")
+    if libc:
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(libc, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the call
+        os._exit(1)
+
+
+def _one_thread() -> bool:
+    """Whether this process runs one thread (a fork copies only the calling thread: a lock another thread held
+    would stay locked in the child). Command-line builds do; test runners with worker threads do not."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
 
 
 def _in_child(
@@ -352,7 +424,11 @@ class _Capture(logging.Handler):
         copy = logging.makeLogRecord(
             {k: v for k, v in record.__dict__.items() if k not in ("args", "exc_info", "msg", "sd_captured")}
         )
-        copy.msg, copy.args, copy.exc_info = record.getMessage(), None, None
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 (a bad format string: what one process would print, roughly)
+            message = f"{record.msg!s} {record.args!r}"
+        copy.msg, copy.args, copy.exc_info = message, None, None
         self.records.append(copy)
 
 
@@ -367,21 +443,27 @@ def _capture_logs() -> list[logging.LogRecord]:
     return records
 
 
-def _pickled_error(exc: BaseException) -> tuple[str, str, str] | bytes:
+def _pickled_error(exc: BaseException) -> tuple[str, str, str] | tuple[bytes, str]:
+    """The exception as the parent can raise it again, with the child's traceback."""
+    trace = "".join(traceback.format_exception(exc))
     try:
         data = pickle.dumps(exc)
         pickle.loads(data)
-        return data
+        return (data, trace)
     except Exception:  # noqa: BLE001 (an exception that does not pickle: its class name and text)
-        return (type(exc).__name__, str(exc), "".join(traceback.format_exception(exc)))
+        return (type(exc).__name__, str(exc), trace)
 
 
-def _error(error: tuple[str, str, str] | bytes) -> BaseException:
-    if isinstance(error, bytes):
-        exc: BaseException = pickle.loads(error)
-        return exc
-    name, text, trace = error
-    return PluginError(f"{name}: {text}\n{trace}".rstrip())
+def _error(error: tuple[Any, ...]) -> BaseException:
+    if isinstance(error[0], bytes):
+        exc: BaseException = pickle.loads(error[0])
+        trace = error[1]
+    else:
+        name, text, trace = error
+        exc = PluginError(f"{name}: {text}")
+    if trace:
+        exc.add_note(f"（ページを読み書きした子プロセスでの経過）\n{trace.rstrip()}")
+    return exc
 
 
 # --- what the plugins keep of a page -----------------------------------------------------------------------------

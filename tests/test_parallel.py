@@ -52,7 +52,6 @@ def test_pages_written_by_several_processes_make_the_same_site(tmp_path: Path):
 
 CHILD_HOOK = '''
 import logging, os
-from mkdocs.exceptions import PluginError
 PARENT = os.getpid()
 log = logging.getLogger("mkdocs.hooks.child_test")
 
@@ -61,7 +60,7 @@ def on_post_page(output, page, config, **kwargs):
         if os.environ.get("CHILD_TEST") == "warn":
             log.warning("子プロセスからの警告: %s", page.file.src_uri)
         else:
-            raise PluginError(f"子プロセスの誤り: {page.file.src_uri}")
+            raise RuntimeError(f"子プロセスの誤り: {page.file.src_uri}")
     return output
 '''
 
@@ -92,6 +91,7 @@ def test_a_childs_warning_or_error_stops_the_build_and_keeps_the_last_site(child
         assert "in strict mode" in result.stdout + result.stderr
     else:
         assert "子プロセスの誤り" in result.stderr
+        assert "child_test.py" in result.stderr  # the child's traceback, down to the hook that raised
     assert files_of(site) == before
 
 
@@ -104,6 +104,9 @@ def test_a_childs_warning_or_error_stops_the_build_and_keeps_the_last_site(child
         ([1, 1, 1, 1, 1, 1, 1, 1, 1, 9], 2, [0, 9]),
         ([5, 5], 2, [0, 1]),
         ([100, 1, 1], 3, [0, 1, 2]),
+        ([1, 30, 30], 3, [0, 1, 2]),
+        ([1, 50, 0, 1, 2, 2, 1000, 50], 3, [0, 6, 7]),
+        ([1, 2, 3], 3, [0, 1, 2]),
     ],
 )
 def test_runs_of_about_equal_work(weights: list[int], count: int, starts: list[int]):
@@ -114,6 +117,23 @@ def test_runs_of_about_equal_work(weights: list[int], count: int, starts: list[i
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.cut(weights, count) == starts
+
+
+def test_runs_are_never_empty():
+    import importlib.util
+    import random
+
+    spec = importlib.util.spec_from_file_location("parallel_for_test", ROOT / "hooks" / "parallel.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rng = random.Random(16)
+    for _ in range(20_000):
+        weights = [rng.choice([0, 1, 2, 50, 1000]) for _ in range(rng.randint(1, 9))]
+        count = rng.randint(1, len(weights))
+        starts = module.cut(weights, count)
+        assert len(starts) == count and starts[0] == 0, (weights, count, starts)
+        assert all(a < b for a, b in zip(starts, [*starts[1:], len(weights)])), (weights, count, starts)
 
 
 def test_anchor_links_are_checked_on_pages_read_by_a_child(tmp_path: Path):
