@@ -47,7 +47,7 @@ import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import mkdocs.commands.build
@@ -146,7 +146,15 @@ class Phase:
         self.children: list[Child] = []
         self.last: int | None = None  # id of the last file: the children's results are taken there
 
-    def step(self, original: Callable[..., None], page: Any, config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> None:
+    def step(
+        self,
+        original: Callable[..., None],
+        page: Any,
+        config: MkDocsConfig,
+        files: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         if not self.planned:
             self.planned = True
             doc = self.pages(page, files)
@@ -168,7 +176,15 @@ class Phase:
         """The files of each process, this one's first."""
         raise NotImplementedError
 
-    def work(self, original: Callable[..., None], run: list[File], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def work(
+        self,
+        original: Callable[..., None],
+        run: list[File],
+        config: MkDocsConfig,
+        files: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         """In a child: do the run's pages; what the parent needs of them."""
         raise NotImplementedError
 
@@ -176,7 +192,15 @@ class Phase:
         """In the parent: take a child's results."""
         raise NotImplementedError
 
-    def fork(self, runs: list[list[File]], original: Callable[..., None], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> None:
+    def fork(
+        self,
+        runs: list[list[File]],
+        original: Callable[..., None],
+        config: MkDocsConfig,
+        files: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         self.mine = {id(f) for f in runs[0]}
         self.theirs = {id(f) for run in runs[1:] for f in run}
         sys.stdout.flush()
@@ -186,7 +210,10 @@ class Phase:
         try:
             for run in runs[1:]:
                 self.children.append(
-                    Child.fork(self.name, lambda r=run: _in_child(self.work, original, r, config, files, *args, **kwargs))
+                    Child.fork(
+                        self.name,
+                        lambda r=run: _in_child(self.work, original, r, config, files, *args, **kwargs),
+                    )
                 )
         except BaseException:
             self.stop()
@@ -234,7 +261,15 @@ class Reading(Phase):
         log.info("%d ページを %d つのプロセスで読みます", len(doc), count)
         return [doc[k::count] for k in range(count)]
 
-    def work(self, original: Callable[..., None], run: list[File], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def work(
+        self,
+        original: Callable[..., None],
+        run: list[File],
+        config: MkDocsConfig,
+        files: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         pages = {}
         for file in run:
             if file.page is None and file.inclusion.is_not_in_nav():
@@ -279,9 +314,17 @@ class Writing(Phase):
     def runs(self, doc: list[File], count: int) -> list[list[File]]:
         log.info("%d ページを %d つのプロセスで書きます", len(doc), count)
         starts = cut([len(f.page.content or "") + PAGE_WEIGHT for f in doc], count)
-        return [doc[a:b] for a, b in zip(starts, [*starts[1:], len(doc)])]
+        return [doc[a:b] for a, b in zip(starts, [*starts[1:], len(doc)], strict=True)]
 
-    def work(self, original: Callable[..., None], run: list[File], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def work(
+        self,
+        original: Callable[..., None],
+        run: list[File],
+        config: MkDocsConfig,
+        files: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         before = kept(config)
         for file in run:
             original(file.page, config, files, *args, **kwargs)
@@ -299,7 +342,9 @@ def cut(weights: list[int], count: int) -> list[int]:
     starts = [0]
     for k in range(1, count):
         target = total * k / count
-        index = bisect.bisect_left(prefix, target)  # the first cut whose runs before it weigh the target or more
+        index = bisect.bisect_left(
+            prefix, target
+        )  # the first cut whose runs before it weigh the target or more
         if 0 < index and target - prefix[index - 1] < prefix[index] - target:
             index -= 1  # the cut before it is closer
         starts.append(max(starts[-1] + 1, min(index, size - (count - k))))
@@ -331,7 +376,9 @@ class Child:
             try:
                 _die_with(parent)
                 if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-                    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops it at once (an ignored one stays)
+                    signal.signal(
+                        signal.SIGINT, signal.SIG_DFL
+                    )  # Ctrl-C stops it at once (an ignored one stays)
                 result = work()
                 try:
                     data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
@@ -395,7 +442,13 @@ def _one_thread() -> bool:
 
 
 def _in_child(
-    work: Callable[..., dict[str, Any]], original: Callable[..., None], run: list[File], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any
+    work: Callable[..., dict[str, Any]],
+    original: Callable[..., None],
+    run: list[File],
+    config: MkDocsConfig,
+    files: Any,
+    *args: Any,
+    **kwargs: Any,
 ) -> dict[str, Any]:
     """In a child: the pass's work on the run, the log and the error, if any."""
     records = _capture_logs()
@@ -436,7 +489,10 @@ def _capture_logs() -> list[logging.LogRecord]:
     """Replace every logger's handlers in this child by one that keeps the records for the parent."""
     records: list[logging.LogRecord] = []
     capture = _Capture(records)
-    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger))]
+    loggers = [
+        logging.getLogger(),
+        *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger)),
+    ]
     for logger in loggers:
         if logger.handlers:
             logger.handlers = [capture]

@@ -18,15 +18,21 @@ PROCESSES_ENV = "STRATEGY_BUILD_PROCESSES"
 
 def build(project: Path, site: Path, processes: int) -> subprocess.CompletedProcess[str]:
     """`mkdocs build --strict` of a project folder, its pages written by `processes` processes."""
-    env = {**os.environ, PROCESSES_ENV: str(processes), "SOURCE_DATE_EPOCH": "1669852800", "NO_MKDOCS_2_WARNING": "1"}
+    env = {
+        **os.environ,
+        PROCESSES_ENV: str(processes),
+        "SOURCE_DATE_EPOCH": "1669852800",
+        "NO_MKDOCS_2_WARNING": "1",
+    }
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+        check=False,
         cwd=project,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
-        preexec_fn=interruptible,  # noqa: PLW1509 (no threads here: it only resets a signal)
+        preexec_fn=interruptible,
     )
 
 
@@ -50,7 +56,7 @@ def test_pages_written_by_several_processes_make_the_same_site(tmp_path: Path):
         assert not differ, f"{processes} processes: {differ[:10]}"
 
 
-CHILD_HOOK = '''
+CHILD_HOOK = """
 import logging, os
 PARENT = os.getpid()
 log = logging.getLogger("mkdocs.hooks.child_test")
@@ -62,7 +68,7 @@ def on_post_page(output, page, config, **kwargs):
         else:
             raise RuntimeError(f"子プロセスの誤り: {page.file.src_uri}")
     return output
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +84,9 @@ def child_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("kind", ["warn", "error"])
-def test_a_childs_warning_or_error_stops_the_build_and_keeps_the_last_site(child_project: Path, kind: str, monkeypatch):
+def test_a_childs_warning_or_error_stops_the_build_and_keeps_the_last_site(
+    child_project: Path, kind: str, monkeypatch
+):
     monkeypatch.setenv("CHILD_TEST", kind)
     site = child_project / f"site-{kind}"
     first = build(child_project, site, 1)  # one process: the hook never runs in a child
@@ -133,7 +141,11 @@ def test_runs_are_never_empty():
         count = rng.randint(1, len(weights))
         starts = module.cut(weights, count)
         assert len(starts) == count and starts[0] == 0, (weights, count, starts)
-        assert all(a < b for a, b in zip(starts, [*starts[1:], len(weights)])), (weights, count, starts)
+        assert all(a < b for a, b in zip(starts, [*starts[1:], len(weights)], strict=True)), (
+            weights,
+            count,
+            starts,
+        )
 
 
 def test_anchor_links_are_checked_on_pages_read_by_a_child(tmp_path: Path):
