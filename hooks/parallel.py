@@ -37,17 +37,19 @@ import atexit
 import bisect
 import ctypes
 import ctypes.util
+import fcntl
 import gc
 import itertools
 import logging
 import os
 import pickle
 import signal
+import struct
 import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import mkdocs.commands.build
@@ -65,6 +67,7 @@ PROCESSES_ENV = "STRATEGY_BUILD_PROCESSES"
 MIN_PAGES = 120  # below this, forking (about 20 ms a process) and merging outweigh the halved pass
 MAX_PROCESSES = 4  # by default; STRATEGY_BUILD_PROCESSES may ask for up to MAX_FORCED
 MAX_FORCED = 32
+PIPE_SIZE = 65_536  # bytes a Linux pipe holds unless asked for more
 PAGE_WEIGHT = 12_000  # characters: each page's work beyond its own HTML (navigation, header, templates)
 STATE = f"{__name__}:build"  # this build's Shared in config.plugins
 SEARCH = "material/search"
@@ -144,6 +147,7 @@ class Phase:
         self.mine: set[int] = set()  # ids of the files whose pages this process does
         self.theirs: set[int] = set()  # ids of the files whose pages the children do
         self.children: list[Child] = []
+        self.doc: list[File] = []  # the files of the pass, in MkDocs' order
         self.last: int | None = None  # id of the last file: the children's results are taken there
 
     def step(
@@ -161,6 +165,7 @@ class Phase:
             count = min(self.processes, len(doc))
             forced = bool(os.environ.get(PROCESSES_ENV, "").strip())
             if count >= 2 and (forced or len(doc) >= MIN_PAGES) and _one_thread():
+                self.doc = doc
                 self.fork(self.runs(doc, count), original, config, files, *args, **kwargs)
                 self.last = id(doc[-1])
         if not self.children or id(page.file) not in self.theirs:
@@ -220,6 +225,12 @@ class Phase:
             raise
         finally:
             gc.unfreeze()
+        self.forked(original, config, files, *args, **kwargs)
+
+    def forked(
+        self, original: Callable[..., None], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        """In the parent, right after the children have started."""
 
     def collect(self, config: MkDocsConfig, files: Any) -> None:
         """Wait for every child; take its results in page order; stop with the first error."""
@@ -258,8 +269,31 @@ class Reading(Phase):
         return doc if doc and doc[0] is page.file else []
 
     def runs(self, doc: list[File], count: int) -> list[list[File]]:
+        """Every page is in the queue; each process takes the next one when it is done with its last (pages differ
+        a lot: the home page holds every goal), so the processes end together."""
         log.info("%d ページを %d つのプロセスで読みます", len(doc), count)
-        return [doc[k::count] for k in range(count)]
+        try:
+            self.queue: Queue | None = Queue(len(doc))
+        except OSError:  # a pipe this large is not allowed here: every n-th page to each process
+            self.queue = None
+            return [doc[k::count] for k in range(count)]
+        return [[] for _ in range(count - 1)] + [
+            doc
+        ]  # `theirs` until the parent has taken its own (`forked`)
+
+    def forked(
+        self, original: Callable[..., None], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        """Read pages from the queue with the children; the rest are theirs."""
+        if self.queue is None:
+            return
+        try:
+            for file in self.queue.files(self.doc):
+                _read(original, file, config, files, *args, **kwargs)
+                self.mine.add(id(file))
+        finally:
+            self.queue.close()
+        self.theirs -= self.mine
 
     def work(
         self,
@@ -271,10 +305,8 @@ class Reading(Phase):
         **kwargs: Any,
     ) -> dict[str, Any]:
         pages = {}
-        for file in run:
-            if file.page is None and file.inclusion.is_not_in_nav():
-                Page(None, file, config)  # as MkDocs' loop does for a page outside the navigation
-            original(file.page, config, files, *args, **kwargs)
+        for file in self.queue.files(self.doc) if self.queue is not None else run:
+            _read(original, file, config, files, *args, **kwargs)
             pages[file.src_uri] = _page_state(file.page)
         return {"pages": pages}
 
@@ -287,6 +319,41 @@ class Reading(Phase):
             if links is not None:
                 state["links_to_anchors"] = {files.get_file_from_path(k): v for k, v in links.items()}
             file.page.__dict__.update(state)
+
+
+def _read(
+    original: Callable[..., None], file: File, config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any
+) -> None:
+    if file.page is None and file.inclusion.is_not_in_nav():
+        Page(None, file, config)  # as MkDocs' loop does for a page outside the navigation
+    original(file.page, config, files, *args, **kwargs)
+
+
+class Queue:
+    """The indices of a pass's pages in a pipe, written before the fork: each process reads the next one (a read
+    of 4 bytes from a pipe is not split between readers) until the pipe is empty."""
+
+    def __init__(self, count: int) -> None:
+        self.read, write = os.pipe()
+        try:
+            data = struct.pack(f"<{count}I", *range(count))
+            if len(data) > PIPE_SIZE:  # more than fits before the pipe blocks the writer
+                fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, len(data))
+            os.write(write, data)  # the whole at once: the pipe holds it
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            os.close(write)  # readers see the end once it is empty
+
+    def files(self, doc: list[File]) -> Iterator[File]:
+        while len(chunk := os.read(self.read, 4)) == 4:
+            yield doc[struct.unpack("<I", chunk)[0]]
+
+    def close(self) -> None:
+        if self.read >= 0:
+            os.close(self.read)
+            self.read = -1
 
 
 # What MkDocs' `_populate_page` leaves on a page (mkdocs 1.6: read_source, the plugins' events, render).
