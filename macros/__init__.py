@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
-from . import archive, export
+from . import archive, export, modelcache
 from .editions import SiteEditions, load_editions
 from .ja import edition_line
 from .loader import DataError, Problem, safe_line
@@ -35,9 +35,9 @@ PREVIEW_ENV = "STRATEGY_PREVIEW"  # "1" while `mkdocs serve` runs (set by hooks/
 
 @functools.lru_cache(maxsize=4)
 def load_strategy(path: str, digest: str) -> Strategy:
-    """Load and validate the data file (cached per content, so `mkdocs serve` reloads every edit)."""
-    del digest
-    return load(path)
+    """Load and validate the data file (cached per content, so `mkdocs serve` reloads every edit; between builds
+    in the user's cache, see macros/modelcache.py)."""
+    return modelcache.load(path, digest)
 
 
 @functools.lru_cache(maxsize=4)
