@@ -43,7 +43,7 @@ from macros.html_scan import feed_plain
 
 log = logging.getLogger("mkdocs.hooks.search_ja")
 
-FAST_PARSE = True  # tests/test_search.py turns this off to compare with Material's own indexing
+FAST_PARSE = True  # tests/test_search_units.py turns this off to compare with Material's own indexing
 
 ZWSP = "\u200b"
 SCRIPT = "javascripts/search-ja.js"
@@ -149,17 +149,19 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         problems.append(f"'extra_javascript' must list {SCRIPT}")
     if problems:
         raise PluginError("search_ja: " + "; ".join(problems))
+    _fast_search_entries(config)
     return config
 
 
-def on_pre_build(config: MkDocsConfig) -> None:
+def _fast_search_entries(config: MkDocsConfig) -> None:
     """Material's search entries, with each page's HTML read by macros.html_scan's plain walk.
 
     Material's `SearchIndex.add_entry_from_context` feeds every page's HTML to its `Parser` (an HTMLParser, which
     steps through the markup in Python): 12% of a build at 100× data. For plain markup (tags, text and character
     references: what Python-Markdown and the templates write) `feed_plain` calls the same parser's handlers
     with the same arguments from two regular expressions; anything else is fed to it as before. The entries, and
-    so search/search_index.json, are Material's (tests/test_search.py builds the site both ways and compares)."""
+    so search/search_index.json, are Material's (tests/test_search_units.py builds the site both ways and compares).
+    Called from `on_config`, after Material's own, which makes the build's index."""
     if not FAST_PARSE:
         return
     search = config.plugins.get("material/search")
