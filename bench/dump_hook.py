@@ -14,6 +14,8 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from macros.rawblocks import expand
+
 
 def _out() -> Path:
     return Path(os.environ["BENCH_DUMP"])
@@ -31,8 +33,9 @@ def on_config(config: MkDocsConfig) -> None:
 
 @event_priority(-1000)  # after the macros plugin rendered the page
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Dump the page's rendered Markdown."""
+    """Dump the page's rendered Markdown, with its HTML blocks as HTML (the adapter carries them as tokens that
+    only its Markdown extension reads, macros/rawblocks.py; the baseline is plain Markdown)."""
     path = _out() / "docs" / page.file.src_uri
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(markdown, encoding="utf-8")
+    path.write_text(expand(markdown), encoding="utf-8")
     return markdown

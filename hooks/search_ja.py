@@ -29,6 +29,7 @@ import itertools
 import json
 import logging
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,13 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
+from mkdocs.structure.pages import Page
+
+from macros.html_scan import feed_plain
 
 log = logging.getLogger("mkdocs.hooks.search_ja")
+
+FAST_PARSE = True  # tests/test_search_units.py turns this off to compare with Material's own indexing
 
 ZWSP = "\u200b"
 SCRIPT = "javascripts/search-ja.js"
@@ -143,7 +149,41 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         problems.append(f"'extra_javascript' must list {SCRIPT}")
     if problems:
         raise PluginError("search_ja: " + "; ".join(problems))
+    _fast_search_entries(config)
     return config
+
+
+def _fast_search_entries(config: MkDocsConfig) -> None:
+    """Material's search entries, with each page's HTML read by macros.html_scan's plain walk.
+
+    Material's `SearchIndex.add_entry_from_context` feeds every page's HTML to its `Parser` (an HTMLParser, which
+    steps through the markup in Python): 12% of a build at 100× data. For plain markup (tags, text and character
+    references: what Python-Markdown and the templates write) `feed_plain` calls the same parser's handlers
+    with the same arguments from two regular expressions; anything else is fed to it as before. The entries, and
+    so search/search_index.json, are Material's (tests/test_search_units.py builds the site both ways and compares).
+    Called from `on_config`, after Material's own, which makes the build's index."""
+    if not FAST_PARSE:
+        return
+    search = config.plugins.get("material/search")
+    index = getattr(search, "search_index", None)
+    create = getattr(index, "create_entry_for_section", None)
+    parser_class = getattr(sys.modules.get(type(index).__module__), "Parser", None)
+    if create is None or parser_class is None:
+        return  # the search plugin changed shape or is off: it indexes as before
+
+    def add_entry_from_context(page: Page) -> None:  # Material's method, the parse aside
+        search = page.meta.get("search") or {}
+        if search.get("exclude"):
+            return
+        parser = parser_class()
+        if not feed_plain(parser, page.content):
+            parser.feed(page.content)
+        parser.close()
+        for section in parser.data:
+            if not section.is_excluded():
+                create(section, page.toc, page.url, page)
+
+    index.add_entry_from_context = add_entry_from_context
 
 
 # The lines of docs/javascripts/search-ja.js between these two that the build writes from this module's constants.

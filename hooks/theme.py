@@ -259,6 +259,8 @@ def _first_segments(urls: list[str]) -> frozenset[str] | None:
 def on_config(config: MkDocsConfig) -> None:
     """mkdocs-macros' pre_build event, with its debug payloads made only when debug messages are shown."""
     macros = config.plugins.get("macros")
+    if macros is None:  # (a hook's own on_pre_build has no __self__ either: never wrap it)
+        return
     events = config.plugins.events["pre_build"]
     for i, event in enumerate(events):
         if getattr(event, "__self__", None) is macros and getattr(event, "__name__", "") == "on_pre_build":

@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup
 from mkdocs.exceptions import PluginError
 
-from . import archive, export
+from . import archive, export, modelcache, rawblocks
 from .editions import SiteEditions, load_editions
 from .ja import edition_line
 from .loader import DataError, Problem, safe_line
@@ -35,9 +35,9 @@ PREVIEW_ENV = "STRATEGY_PREVIEW"  # "1" while `mkdocs serve` runs (set by hooks/
 
 @functools.lru_cache(maxsize=4)
 def load_strategy(path: str, digest: str) -> Strategy:
-    """Load and validate the data file (cached per content, so `mkdocs serve` reloads every edit)."""
-    del digest
-    return load(path)
+    """Load and validate the data file (cached per content, so `mkdocs serve` reloads every edit; between builds
+    in the user's cache, see macros/modelcache.py)."""
+    return modelcache.load(path, digest)
 
 
 @functools.lru_cache(maxsize=4)
@@ -82,7 +82,7 @@ def document_page(env: Any) -> str:
     page = env.variables["document_pages"].get(src)
     if page is None:
         raise PluginError(f"{src}: この部分を表示するページが data/strategy.yaml にありません。")
-    return render_page(strategy, page, links(env))
+    return render_page(strategy, page, links(env), raw=rawblocks.token)
 
 
 def edition_page(env: Any) -> str:
@@ -249,6 +249,8 @@ def define_env(env: Any) -> None:
     env.conf["site_name"] = theme_text(strategy.meta.title)
     env.conf["copyright"] = None
     env.conf["nav"] = build_nav(strategy)
+    if "macros.rawblocks" not in env.conf["markdown_extensions"]:  # puts back what document_page() carries
+        env.conf["markdown_extensions"].append("macros.rawblocks")
     env.conf["extra"]["footer"] = footer(strategy, publication)  # escaped by the footer partial
     env.conf["extra"]["pdf_cover"] = pdf_cover(strategy, publication, env.conf.get("site_url") or "")
     env.macro(functools.partial(document_page, env), "document_page")

@@ -19,14 +19,13 @@ import hashlib
 import json
 import os
 import pickle
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
-import pydantic
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
+from . import modelcache
 from .ja import date_ja
 from .loader import DataError, Loaded, Problem, load_file
 from .migrations import MODEL_VERSION, MigrationError, migrate
@@ -163,15 +162,9 @@ CACHE_ENV = "EDITIONS_CACHE"  # the editions cache (hooks/editions.py); else .ca
 
 
 def _code_digest() -> str:
-    """A digest of the code that turns a frozen file into a model: this package, pydantic, PyYAML, Python."""
-    import yaml
-
-    digest = hashlib.sha256(
-        f"{sys.version}\0{pydantic.VERSION}\0{yaml.__version__}\0{MODEL_VERSION}".encode()
-    )
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    """A digest of the code that turns a frozen file into a model: this package (with the model package), pydantic,
+    PyYAML, Python."""
+    return modelcache.code_digest()
 
 
 def _frozen_model(root: Path, path: Path, entry: EditionEntry, code: str) -> Strategy:

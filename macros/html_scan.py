@@ -110,6 +110,57 @@ class Element:
         self.texts: list[str] | None = None
 
 
+def _plain_tokens(markup: str) -> list[str] | None:
+    """Plain markup cut at its tags (text, closing "/", name, attributes, "/", text, …), or None if it is not
+    plain (see `Walker._walk_plain`)."""
+    if _NOT_PLAIN.search(markup):
+        return None
+    tokens = _PLAIN_TAG.split(markup)
+    if any("<" in text for text in tokens[::5]):
+        return None  # a tag the pattern does not take
+    for text in tokens[::5]:
+        if "&" in text and text.count("&") != len(_PLAIN_ENTITY.findall(text)):
+            return None  # an `&` that is text, or a reference HTMLParser reads its own way
+    return tokens
+
+
+def feed_plain(parser: HTMLParser, markup: str) -> bool:
+    """Call the handlers of an HTMLParser that converts character references (`convert_charrefs=True`, the
+    default) for plain markup as its `feed` and `close` would: one `handle_data` per run of text between two tags,
+    references converted; `handle_starttag`, `handle_startendtag` (`<br/>`) and `handle_endtag` with the names
+    lower-cased and the attribute values unescaped. False, having called nothing, for markup that is not plain
+    (the caller feeds it to the parser). Material's search plugin reads every page's HTML with such a parser
+    (hooks/search_ja.py); tests/test_html_scan.py compares the calls with HTMLParser's own."""
+    tokens = _plain_tokens(markup)
+    if tokens is None:
+        return False
+    for i in range(1, len(tokens) - 1, 5):
+        if tokens[i] and (tokens[i + 2].strip() or tokens[i + 3]):
+            return False  # an end tag with attributes or a `/`: HTMLParser reads it its own way
+    unescape = html.unescape
+    data, start, start_end, end = (
+        parser.handle_data,
+        parser.handle_starttag,
+        parser.handle_startendtag,
+        parser.handle_endtag,
+    )
+    for i in range(0, len(tokens) - 1, 5):
+        text, closing, name, attributes, empty = tokens[i : i + 5]
+        if text:
+            data(unescape(text) if "&" in text else text)
+        if closing:
+            end(name.lower())
+            continue
+        attrs = [
+            (key.lower(), None if value is None else unescape(value))
+            for key, value in _plain_attributes(attributes)
+        ]
+        (start_end if empty else start)(name.lower(), attrs)
+    if tokens[-1]:
+        data(unescape(tokens[-1]) if "&" in tokens[-1] else tokens[-1])
+    return True
+
+
 class Walker(HTMLParser):
     """Walks markup once, calling `opened(element)` and `closed(element)` and `text(string, open_elements)` for
     each string as BeautifulSoup would hold it (only NavigableStrings: no comments, no strings of containers)."""
@@ -164,14 +215,9 @@ class Walker(HTMLParser):
         having done nothing, for anything else (comments, declarations, scripts, a `<` or `&` that is text, an
         unusual attribute), which HTMLParser then walks. HTMLParser steps through the page in Python and counts
         lines after every token: this is several times faster on the long pages."""
-        if _NOT_PLAIN.search(markup):
+        tokens = _plain_tokens(markup)
+        if tokens is None:
             return False
-        tokens = _PLAIN_TAG.split(markup)  # text, closing "/", name, attributes, "/", text, …
-        if any("<" in text for text in tokens[::5]):
-            return False  # a tag the pattern does not take
-        for text in tokens[::5]:
-            if "&" in text and text.count("&") != len(_PLAIN_ENTITY.findall(text)):
-                return False  # an `&` that is text, or a reference HTMLParser reads its own way
         position = 0
         for i in range(0, len(tokens) - 1, 5):
             text, closing, name, attributes, empty = tokens[i : i + 5]

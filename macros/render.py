@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,14 +104,20 @@ def heading(section: Section, level: int) -> str:
     return f"{'#' * min(level, 6)} {md_text(section.heading)} {{#{section.id}}}"
 
 
-def render_page(strategy: Strategy, page: Page, links: Links) -> str:
-    """The Markdown of a document page: its sections' headings and blocks, in document order."""
+def _as_is(block: str) -> str:
+    return block
+
+
+def render_page(strategy: Strategy, page: Page, links: Links, raw: Callable[[str], str] = _as_is) -> str:
+    """The Markdown of a document page: its sections' headings and blocks, in document order. `raw` gives the
+    Markdown of an HTML block (the adapter's carries it past Python-Markdown's HTML parsing, macros/rawblocks.py).
+    """
     parts: list[str] = []
     for section, depth in sections_on(page):
         parts.append(heading(section, depth + 1))
-        parts.extend(render_block(strategy, block, links) for block in section.blocks)
+        parts.extend(raw(render_block(strategy, block, links)) for block in section.blocks)
         if depth == 0 and page.children:
-            parts.append(_compact(ENV.get_template("children.html.j2").render(page=page, links=links)))
+            parts.append(raw(_compact(ENV.get_template("children.html.j2").render(page=page, links=links))))
     return "\n\n".join(parts) + "\n"
 
 

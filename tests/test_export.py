@@ -317,6 +317,7 @@ def test_the_build_parses_the_yaml_once(tmp_path: Path, monkeypatch: pytest.Monk
         return real(text, path)
 
     monkeypatch.setattr(macros.loader, "load_text", counting)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no model from an earlier build
     macros.load_strategy.cache_clear()
     site = build_site(ROOT, tmp_path / "site")
     # The data file once (the editions' registry, the publication settings and the ふりがな list are other

@@ -7,12 +7,13 @@ and on every page of the built site."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from macros.html_scan import Walker, first_sentences, label_cells, mark_english, text_nodes
+from macros.html_scan import Walker, feed_plain, first_sentences, label_cells, mark_english, text_nodes
 from tests.conftest import site_pages
 
 NO_FURIGANA = {"script", "style", "code", "pre", "kbd", "samp", "svg", "rt", "rp", "textarea", "template"}
@@ -308,6 +309,57 @@ def test_plain_walk_calls_the_handlers_as_htmlparser(markup: str):
 @pytest.mark.parametrize("markup", NOT_PLAIN)
 def test_other_markup_is_left_to_htmlparser(markup: str):
     assert not Walker()._walk_plain(markup)
+
+
+class _Calls(HTMLParser):
+    """Records every handler call of an HTMLParser that converts character references (as Material's search
+    parser does), each data call on its own: how the text is cut into calls matters to such a parser."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.calls.append(("start", tag, attrs))
+
+    def handle_startendtag(self, tag, attrs):
+        self.calls.append(("startend", tag, attrs))
+
+    def handle_endtag(self, tag):
+        self.calls.append(("end", tag))
+
+    def handle_data(self, data):
+        self.calls.append(("data", data))
+
+    def handle_comment(self, data):
+        self.calls.append(("comment", data))
+
+
+CONVERTED = [
+    *PLAIN,
+    '<h2 id="a">見出し<a class="headerlink" href="#a" title="この見出しへのリンク">#</a></h2>\n<p>本文 &amp; 続き</p>\n',
+    "  <p>前後の空白</p>  \n\n<ol>\n<li>\n<p>一</p>\n</li>\n</ol>\n末尾 &lt;",
+    "<p>末尾の参照 &amp;",
+    "文字だけ &#12354;",
+    "",
+]
+
+
+@pytest.mark.parametrize("markup", CONVERTED)
+def test_feed_plain_calls_the_handlers_as_htmlparser_with_converted_references(markup: str):
+    expected = _Calls()
+    expected.feed(markup)
+    expected.close()
+    fast = _Calls()
+    assert feed_plain(fast, markup)
+    assert fast.calls == expected.calls
+
+
+@pytest.mark.parametrize("markup", [*NOT_PLAIN, "<p>a</p class=x>", "<p>a</p/>"])
+def test_feed_plain_leaves_other_markup_to_htmlparser(markup: str):
+    parser = _Calls()
+    assert not feed_plain(parser, markup)
+    assert parser.calls == []
 
 
 # --- every built page -----------------------------------------------------------------------------------------------

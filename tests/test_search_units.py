@@ -120,3 +120,50 @@ def test_the_query_script_under_node(strategy, tmp_path: Path):
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert "# fail 0" in run.stdout and "# skipped 0" in run.stdout, run.stdout[-2000:]
+
+
+# --- Material's search entries, with the pages' HTML read by macros.html_scan.feed_plain -------------------------
+
+
+def _sections(parser) -> list[tuple]:
+    return [
+        (s.el.tag, sorted(s.el.attrs.items()), s.depth, s.id, s.title, s.text, s.is_excluded())
+        for s in parser.data
+    ]
+
+
+def test_search_entries_are_materials_own(site_config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Every page's HTML that the search plugin reads gives the same sections through feed_plain as through
+    Material's HTMLParser, and the index of a build with the hook's reading is byte for byte the index of a build
+    with Material's own `add_entry_from_context`."""
+    from conftest import build_site
+    from material.plugins.search.plugin import Parser
+
+    from macros.html_scan import feed_plain
+
+    hook = site_config["hooks"]["hooks/search_ja.py"]  # the module the builds of this process use
+    contents: list[str] = []
+    monkeypatch.setattr(
+        hook, "feed_plain", lambda parser, markup: contents.append(markup) or feed_plain(parser, markup)
+    )
+    fast = build_site(ROOT, tmp_path / "fast")
+    plain = 0
+    for markup in contents:
+        ours, theirs = Parser(), Parser()
+        if feed_plain(ours, markup):
+            plain += 1
+        else:
+            ours.feed(markup)
+        ours.close()
+        theirs.feed(markup)
+        theirs.close()
+        assert _sections(ours) == _sections(theirs)
+    assert len(contents) >= 15 and plain > 0.9 * len(contents)
+
+    monkeypatch.setattr(hook, "FAST_PARSE", False)
+    contents.clear()
+    own = build_site(ROOT, tmp_path / "own")
+    assert contents == []  # Material's own method read the pages
+    index = "search/search_index.json"
+    assert (fast / index).read_bytes() == (own / index).read_bytes()
+    assert (Path(site_config.site_dir) / index).read_bytes() == (own / index).read_bytes()
