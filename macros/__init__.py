@@ -40,6 +40,13 @@ def load_strategy(path: str, digest: str) -> Strategy:
     return modelcache.load(path, digest)
 
 
+def _digest_of(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 @functools.lru_cache(maxsize=4)
 def load_publication(path: str, mtime_ns: int) -> Publication:
     """Load and validate the publication settings (cached per file version)."""
@@ -236,7 +243,10 @@ def define_env(env: Any) -> None:
     env.variables["anchors"] = anchor_pages(strategy)
     # The open data, rendered once: the open-data page lists the files with their sizes, hooks/opendata.py
     # writes them into site/data/ after the build.
-    env.variables["open_data_files"] = export.render(strategy, publication)
+    # (named by the data file's digest if the file is still the one hashed before it was loaded)
+    if data_digest and _digest_of(config_dir / DATA_FILE) != data_digest:
+        data_digest = ""
+    env.variables["open_data_files"] = export.render(strategy, publication, data_digest=data_digest)
     env.variables["open_data"] = export.published(env.variables["open_data_files"])
     # Editions: the current text at the root, every other edition and every 新旧対照表 under editions/ (the
     # pages are added by hooks/editions.py from `edition_pages`).

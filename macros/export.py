@@ -323,13 +323,19 @@ def _csv(file: ExportedFile, strategy: Strategy) -> bytes:
 _last: list[tuple[Strategy, Publication, dict[str, bytes]]] = []
 
 
-def render(strategy: Strategy, publication: Publication | None = None) -> dict[str, bytes]:
-    """The bytes of every file in `FILES`, by name, generated from the model without reading or writing files."""
+def render(
+    strategy: Strategy, publication: Publication | None = None, *, data_digest: str = ""
+) -> dict[str, bytes]:
+    """The bytes of every file in `FILES`, by name, generated from the model without reading or writing files.
+
+    `data_digest`: the SHA-256 of the data file the model was validated from, if known; it then names the model in
+    the cache key (the code is in the key anyway) instead of its dump, which pydantic makes only after building the
+    model's serializer: the model read back from macros/modelcache.py has none yet (40 ms at 1×)."""
     publication = publication if publication is not None else Publication()
     for done, settings, files in _last:
         if done is strategy and settings == publication:  # models are frozen: the same object, the same bytes
             return dict(files)
-    files = _cached(strategy, publication)
+    files = _cached(strategy, publication, data_digest)
     _last[:] = [(strategy, publication, files)]
     return dict(files)
 
@@ -348,13 +354,13 @@ def _code() -> list[str]:
     ]
 
 
-def _cached(strategy: Strategy, publication: Publication) -> dict[str, bytes]:
+def _cached(strategy: Strategy, publication: Publication, data_digest: str = "") -> dict[str, bytes]:
     """`_render`'s bytes, kept by a digest of what they are made from: the model's values (with their Python
     types, as the YAML writer sees them), the publication settings, and the macros package's code and PyYAML's version.
     A build of unchanged data reads them back instead of writing YAML and CSV again."""
     digest = hashlib.sha256()
     for part in (
-        repr(strategy.model_dump(mode="python")),
+        f"data file {data_digest}" if data_digest else repr(strategy.model_dump(mode="python")),
         repr(publication.model_dump(mode="python")),
         *_code(),
         yaml.__version__,

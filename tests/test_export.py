@@ -364,3 +364,33 @@ def test_rendered_files_are_kept_by_content(
     entry.write_text("{", encoding="utf-8")
     module._last.clear()
     assert render(strategy) == fresh and calls == [1, 1, 1]  # damaged: rendered again
+
+
+def test_a_model_named_by_its_data_file_is_not_dumped_for_the_cache_key(
+    strategy: Strategy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The adapter names the model by its data file's digest: the cache key then needs no dump of the model (which
+    makes pydantic build the serializer of a model read back from macros/modelcache.py), and another digest is
+    another entry."""
+    from macros import export as module
+    from macros.model import Strategy as Model
+    from macros.publication import Publication
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(module, "_last", [])
+    fresh = module._render(strategy, Publication())
+    dumped: list[int] = []
+    real_dump = Model.model_dump
+    monkeypatch.setattr(
+        Model, "model_dump", lambda self, *a, **k: dumped.append(1) or real_dump(self, *a, **k)
+    )
+    assert render(strategy, data_digest="a" * 64) == fresh  # made (its files dump the model)
+    module._last.clear()
+    dumped.clear()
+    calls: list[int] = []
+    real = module._render
+    monkeypatch.setattr(module, "_render", lambda *a: calls.append(1) or real(*a))
+    assert render(strategy, data_digest="a" * 64) == fresh and not calls  # read back by the digest
+    assert not dumped  # the key named the model without dumping it
+    module._last.clear()
+    assert render(strategy, data_digest="b" * 64) == fresh and calls == [1]  # another file: made again
