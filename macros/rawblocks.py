@@ -25,13 +25,17 @@ import base64
 import binascii
 import html
 import re
+import secrets
 from typing import Any
 
 import markdown
 from markdown.preprocessors import Preprocessor
 from markdown.util import BLOCK_LEVEL_ELEMENTS
 
-PREFIX = "sd-html-block:"  # a line of its own: PREFIX + base64 of the block's UTF-8
+# A line of its own: PREFIX + base64 of the block's UTF-8. The prefix holds a secret made when the process starts
+# (forked children share it): a text from the data can never be a token, even one that reached a line of its
+# own in some page's Markdown (tests/test_hardening.py tries it with the prefix in hand).
+PREFIX = f"sd-html-block-{secrets.token_hex(8)}:"
 _TOKEN = re.compile(rf"^{re.escape(PREFIX)}([A-Za-z0-9+/=]+)$", re.MULTILINE)
 _BLOCK_START = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)[\s>/]")
 _TAG = re.compile(r"<([a-zA-Z][^\s/>]*)((?:\s[^>]*)?)>")

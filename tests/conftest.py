@@ -220,6 +220,15 @@ HOSTILE = [
     "<script>alert(1)</script>",
     "[link](https://e.example) ![i](x.png) `code` # h",
 ]
+
+
+def _raw_token(block: str) -> str:
+    from macros import rawblocks
+
+    return rawblocks.token(block)
+
+
+RAW_TOKEN = _raw_token('<div id="evil-block">x</div>')
 HOSTILE_EDITS = (
     # test_build.py::test_injection_is_shown_as_text
     ("title: やさしいデジタル化を目指す", f"title: '{EVIL}'"),
@@ -237,6 +246,10 @@ HOSTILE_EDITS = (
     ("title: 国内事情", f"title: {json.dumps(HOSTILE[3])}"),
     ("title: 行動指針案：市民の生活", f"title: {json.dumps(HOSTILE[1] + HOSTILE[4])}"),
     ("- 都市部と地方との経済格差の拡大", f"- {json.dumps(' '.join(HOSTILE))}"),
+    # test_hardening.py::test_text_is_never_a_raw_html_token: macros/rawblocks.py's token for a block, written as
+    # text, with this process's secret prefix (the hostile build runs in this process)
+    ("- 新型コロナウイルス感染症拡大を契機とした世界的なデジタル化の加速", f"- {json.dumps(RAW_TOKEN)}"),
+    ("- 地元住民による地元愛（人情、文化、地域資源など）", f"- {json.dumps('前の行' + chr(10) + RAW_TOKEN)}"),
 )
 
 

@@ -388,6 +388,19 @@ def test_titles_and_text_are_never_templates(hostile):
     assert header is not None and "&amp;" not in header["title"]
 
 
+def test_text_is_never_a_raw_html_token(hostile):
+    """A text from the data that is macros/rawblocks.py's token for an HTML block (with the secret prefix in hand,
+    alone or after a line break: conftest.HOSTILE_EDITS) stays text: no path puts a text on a Markdown line of
+    its own, where the token would become the block."""
+    from tests.conftest import RAW_TOKEN
+
+    _, _, pages = hostile
+    assert RAW_TOKEN.startswith("sd-html-block-")
+    assert not any(soup.find(id="evil-block") for soup in pages.values())
+    every = " ".join(p.get_text(" ") for p in pages.values())
+    assert every.count(RAW_TOKEN) >= 2, "both texts are shown as they are"
+
+
 @pytest.fixture(scope="module")
 def reshaped(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One build of a copy whose data reshapes the document three ways at once: a chapter added at the end, the
