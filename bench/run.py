@@ -450,8 +450,8 @@ def live_preview(project: Path, runs: int) -> tuple[Series, Series]:
 # --- report ---------------------------------------------------------------------------------------------
 
 
-def machine() -> list[str]:
-    """What the numbers were measured on."""
+def machine(commit: str) -> list[str]:
+    """What the numbers were measured on (`commit`: the code the projects were copied from)."""
     cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
     mem = re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text())
     date = subprocess.run(["date", "-u"], capture_output=True, text=True, check=False).stdout.strip()
@@ -463,7 +463,7 @@ def machine() -> list[str]:
         if mem
         else "- CPU: ?",
         f"- Python {platform.python_version()} ({platform.system()} {platform.release()}); {versions}",
-        f"- Date: {date}; commit {git_head()}",
+        f"- Date: {date}; commit {commit} (the code copied when the run began)",
     ]
 
 
@@ -501,13 +501,14 @@ def main() -> None:
     pdf_scales = (1,) if args.quick else tuple(int(n) for n in args.pdf_scales.split(","))
     with_zensical = ZENSICAL.exists() and not args.no_zensical
     command = " ".join(["bench/run.py", *sys.argv[1:]])
+    commit = git_head()  # before the projects are copied: later commits are not what was measured
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         report = measure(tmp, runs, scales, pdf_scales, zensical_too=with_zensical, timeout=args.timeout)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     title = ["# ベンチマーク結果", ""] if not args.append else ["", "---", ""]
-    text = "\n".join([*title, f"`.venv/bin/python {command}`", "", *machine(), "", *report, ""])
+    text = "\n".join([*title, f"`.venv/bin/python {command}`", "", *machine(commit), "", *report, ""])
     print(text)
     if args.append:
         with args.out.open("a", encoding="utf-8") as out:
