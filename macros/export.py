@@ -330,7 +330,7 @@ def render(
 
     `data_digest`: the SHA-256 of the data file the model was validated from, if known; it then names the model in
     the cache key (the code is in the key anyway) instead of its dump, which pydantic makes only after building the
-    model's serializer: the model read back from macros/modelcache.py has none yet (40 ms at 1×)."""
+    model's serializer: the model read back from macros/modelcache.py has none yet (about 20 ms at 1×)."""
     publication = publication if publication is not None else Publication()
     for done, settings, files in _last:
         if done is strategy and settings == publication:  # models are frozen: the same object, the same bytes
