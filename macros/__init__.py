@@ -23,7 +23,7 @@ from mkdocs.exceptions import PluginError
 from . import archive, export, modelcache, rawblocks
 from .editions import SiteEditions, load_editions
 from .ja import edition_line
-from .loader import DataError, Problem, safe_line
+from .loader import MAX_BYTES, DataError, Problem, safe_line
 from .model import Strategy, load
 from .pages import ABOUT_PAGES, HOME, Links, all_pages, anchor_pages, chapter_pages, file_url
 from .publication import PUBLICATION_FILE, Publication, parse_publication
@@ -34,17 +34,10 @@ PREVIEW_ENV = "STRATEGY_PREVIEW"  # "1" while `mkdocs serve` runs (set by hooks/
 
 
 @functools.lru_cache(maxsize=4)
-def load_strategy(path: str, digest: str) -> Strategy:
-    """Load and validate the data file (cached per content, so `mkdocs serve` reloads every edit; between builds
+def load_strategy(path: str, raw: bytes) -> Strategy:
+    """Validate the data file's bytes (cached per content, so `mkdocs serve` reloads every edit; between builds
     in the user's cache, see macros/modelcache.py)."""
-    return modelcache.load(path, digest)
-
-
-def _digest_of(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
+    return modelcache.load(path, raw)
 
 
 @functools.lru_cache(maxsize=4)
@@ -207,10 +200,16 @@ def define_env(env: Any) -> None:
     data_digest = ""
     try:
         try:
-            data_digest = hashlib.sha256((config_dir / DATA_FILE).read_bytes()).hexdigest()
-            strategy = load_strategy(path, data_digest)
+            if (config_dir / DATA_FILE).stat().st_size > MAX_BYTES:
+                raise OSError("too large")
+            raw = (
+                config_dir / DATA_FILE
+            ).read_bytes()  # read once: validated, hashed and cached as these bytes
         except OSError:
             strategy = load(path)  # the loader says what is wrong with the file, in Japanese
+        else:
+            data_digest = hashlib.sha256(raw).hexdigest()
+            strategy = load_strategy(path, raw)
     except DataError as exc:
         problems += exc.problems
     try:
@@ -243,9 +242,7 @@ def define_env(env: Any) -> None:
     env.variables["anchors"] = anchor_pages(strategy)
     # The open data, rendered once: the open-data page lists the files with their sizes, hooks/opendata.py
     # writes them into site/data/ after the build.
-    # (named by the data file's digest if the file is still the one hashed before it was loaded)
-    if data_digest and _digest_of(config_dir / DATA_FILE) != data_digest:
-        data_digest = ""
+    # (named by the digest of the bytes the model was validated from)
     env.variables["open_data_files"] = export.render(strategy, publication, data_digest=data_digest)
     env.variables["open_data"] = export.published(env.variables["open_data_files"])
     # Editions: the current text at the root, every other edition and every 新旧対照表 under editions/ (the

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from . import usercache
+from . import modelcache, usercache
 from .memo import Kept
 from .model import Strategy, json_schema
 from .publication import Publication
@@ -345,25 +345,17 @@ CACHE_KEEP = (
 )
 
 
-def _code() -> list[str]:
-    """The source of every module of the macros package (this one, the model, what they import), by path."""
-    package = Path(__file__).parent
-    return [
-        f"{path.relative_to(package).as_posix()}\0{path.read_text(encoding='utf-8')}"
-        for path in sorted(package.rglob("*.py"))
-    ]
-
-
 def _cached(strategy: Strategy, publication: Publication, data_digest: str = "") -> dict[str, bytes]:
     """`_render`'s bytes, kept by a digest of what they are made from: the model's values (with their Python
-    types, as the YAML writer sees them), the publication settings, and the macros package's code and PyYAML's version.
+    types, as the YAML writer sees them) or the digest of the data file it was validated from, the publication
+    settings, and the code (macros/modelcache.py's digest of this process's macros package, pydantic, PyYAML and
+    Python).
     A build of unchanged data reads them back instead of writing YAML and CSV again."""
     digest = hashlib.sha256()
     for part in (
         f"data file {data_digest}" if data_digest else repr(strategy.model_dump(mode="python")),
         repr(publication.model_dump(mode="python")),
-        *_code(),
-        yaml.__version__,
+        modelcache.code_digest(),  # the code running in this process (`mkdocs serve` keeps what it imported)
     ):
         digest.update(part.encode("utf-8") + b"\0")
     path = usercache.folder("export") / f"{digest.hexdigest()}.json"

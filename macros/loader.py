@@ -439,6 +439,12 @@ def load_file(path: str | Path) -> Loaded:
         raise fail("ファイルを読む権限がありません。ファイルの権限を確かめてください。") from None
     except OSError as exc:
         raise fail(f"ファイルを読めません（{exc.strerror or exc.__class__.__name__}）。") from None
+    return load_bytes(raw, name)
+
+
+def load_bytes(raw: bytes, path: str | Path = "data/strategy.yaml") -> Loaded:
+    """`load_file` of bytes already read (e.g. hashed first: what is validated is then what was hashed)."""
+    name = str(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -53,25 +53,21 @@ def entry(data_digest: str) -> Path:
     return usercache.folder("models") / f"{key}.pickle"
 
 
-def load(path: str, data_digest: str) -> Strategy:
-    """The validated model of the data file at `path`, whose bytes have the SHA-256 `data_digest`: read back from
-    the cache, or loaded and validated (raising the loader's DataError) and then stored."""
+def load(path: str, raw: bytes) -> Strategy:
+    """The validated model of the data file at `path` whose bytes are `raw` (read once by the caller: the model
+    validated and the key it is kept under come from the same bytes, whatever happens to the file meanwhile):
+    read back from the cache, or validated (raising the loader's DataError) and then stored."""
     from .model import Strategy  # imported late: macros/editions.py imports this module
     from .model import load as validate
 
-    kept = entry(data_digest)
-    raw = usercache.read(kept)
+    kept = entry(hashlib.sha256(raw).hexdigest())
+    stored = usercache.read(kept)
     strategy = None
-    if raw is not None:
+    if stored is not None:
         with contextlib.suppress(Exception):  # partial, corrupt or from other code: made again below
-            strategy = pickle.loads(raw)
+            strategy = pickle.loads(stored)
         if isinstance(strategy, Strategy):
             return strategy
-    strategy = validate(path)
-    try:  # the file may have changed since it was hashed: store the model under the bytes it was made from only
-        same = hashlib.sha256(Path(path).read_bytes()).hexdigest() == data_digest
-    except OSError:
-        same = False
-    if same:
-        usercache.write(kept, pickle.dumps(strategy, protocol=pickle.HIGHEST_PROTOCOL), keep=KEEP)
+    strategy = validate(path, raw)
+    usercache.write(kept, pickle.dumps(strategy, protocol=pickle.HIGHEST_PROTOCOL), keep=KEEP)
     return strategy

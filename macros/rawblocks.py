@@ -40,7 +40,9 @@ _TOKEN = re.compile(rf"^{re.escape(PREFIX)}([A-Za-z0-9+/=]+)$", re.MULTILINE)
 _BLOCK_START = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)[\s>/]")
 _TAG = re.compile(r"<([a-zA-Z][^\s/>]*)((?:\s[^>]*)?)>")
 _BLOCK_LEVEL = frozenset(BLOCK_LEVEL_ELEMENTS)  # what Python-Markdown's RawHtmlPostprocessor leaves unwrapped
-_ID = re.compile(r"""\s(id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+# One attribute at a time, from the tag's name on: a quoted value is consumed whole, so ` id=` inside another
+# attribute's value (data text reaches aria-label) is never taken for an id.
+_ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 
 
 def applies(block: str) -> bool:
@@ -88,10 +90,10 @@ def anchor_ids(block: str) -> set[str]:
         if "id" not in lowered and "name" not in lowered:
             continue
         name = tag.group(1).lower()
-        for attr in _ID.finditer(attrs):
+        for attr in _ATTR.finditer(attrs):
             key = attr.group(1).lower()
-            if key == "id" or (key == "name" and name == "a"):
-                value = next(v for v in attr.group(2, 3, 4) if v is not None)
+            value = next((v for v in attr.group(2, 3, 4) if v is not None), None)
+            if value is not None and (key == "id" or (key == "name" and name == "a")):
                 ids.add(html.unescape(value) if "&" in value else value)
     return ids
 

@@ -83,6 +83,9 @@ def test_the_ids_are_the_ones_mkdocs_records(strategy):
         '<a name="n" id="i"></a><p name="not" ID="up" data-id="no">',
         "<p id='q&amp;r'>",
         "<div id=bare class=x>",
+        # data text reaches attribute values (aria-label): an ` id=` inside one is no id
+        '<div aria-label="長期 id=ghostから"><a aria-label="長期 id=ghost" title=\'name=x\'>t</a></div>',
+        "<div data-x=a=b id=\"i&amp;j\"><p title='id=q' id='r'>s</p></div>",
     ]
     found = 0
     for block in blocks:

@@ -69,12 +69,13 @@ def parse(loaded: Loaded) -> Strategy:
     return strategy
 
 
-def load(path: str | Any) -> Strategy:
-    """Read, parse and validate a data file: the model, or a DataError with every problem."""
-    from ..loader import load_file
+def load(path: str | Any, raw: bytes | None = None) -> Strategy:
+    """Read, parse and validate a data file (or its bytes `raw`, already read): the model, or a DataError with
+    every problem."""
+    from ..loader import load_bytes, load_file
 
     try:
-        return parse(load_file(path))
+        return parse(load_file(path) if raw is None else load_bytes(raw, path))
     except RecursionError:
         raise DataError(
             [Problem(1, 1, "入れ子が深すぎます。字下げを確かめてください。", str(path))]
