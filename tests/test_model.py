@@ -69,6 +69,20 @@ def test_no_personal_data_or_residue(strategy: Strategy):
 # (description, old text, new text, the text whose line the error must name, words the message must contain)
 BAD_INPUTS = [
     (
+        "line break in the document's title (the site's name, the PDF cover, the share images)",
+        "  title: 盛岡市デジタル化によるまちづくり推進戦略\n",
+        '  title: "盛岡市デジタル化による\\nまちづくり推進戦略"\n',
+        '  title: "盛岡市デジタル化による',
+        ["title", "一行で"],
+    ),
+    (
+        "line break in the meeting's name",
+        "  meeting: 第2回盛岡市デジタル化によるまちづくり推進戦略 アドバイザーボード\n",
+        "  meeting: |\n    第2回\n    アドバイザーボード\n",
+        "  meeting: |",
+        ["meeting", "一行で", "改行"],
+    ),
+    (
         "unknown guideline goal",
         "goal: goal-life\n      number: 1\n      title: やさしい",
         "goal: goal-nine\n      number: 1\n      title: やさしい",

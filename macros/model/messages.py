@@ -68,6 +68,8 @@ def message(error: dict[str, Any]) -> str:
             return f"id「{error['input']}」は使えません。半角英小文字・数字とハイフンで書いてください（例: life-1）。"
         if name in ("title", "number"):
             return f"「{name}」は一行で書いてください（見出しになるため、改行は使えません）。"
+        if ctx.get("pattern") == r"^[^\n]*$":
+            return f"「{name}」は一行で書いてください（改行は使えません）。"
         if name == "page":
             return f"「page」の値「{error['input']}」は書式が違います。p.3 のように、p. と半角数字で書いてください。"
         return f"「{name}」の値「{error['input']}」は書式が違います（{ctx.get('pattern')}）。"

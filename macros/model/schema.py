@@ -76,11 +76,12 @@ Line = Annotated[
 class Meta(Model):
     """The source document: its title, the meeting it was presented to, its date and its status."""
 
-    title: Text = Field(description="戦略の名前")
-    meeting: Text = Field(description="資料を示した会議")
-    document: Text = Field(description="資料の名前")
+    # One line each: they are the site's name, the PDF cover's lines and the share images' text.
+    title: Line = Field(description="戦略の名前")
+    meeting: Line = Field(description="資料を示した会議")
+    document: Line = Field(description="資料の名前")
     date: datetime.date = Field(description="資料の日付（YYYY-MM-DD）")
-    status: Text = Field(description="資料の状態（案 など）")
+    status: Line = Field(description="資料の状態（案 など）")
 
     @property
     def date_ja(self) -> str:
