@@ -69,6 +69,13 @@ def test_no_personal_data_or_residue(strategy: Strategy):
 # (description, old text, new text, the text whose line the error must name, words the message must contain)
 BAD_INPUTS = [
     (
+        "unknown style of a text block (the block also has a key `text`: the error is on the style's line)",
+        "                style: note\n",
+        "                style: notex\n",
+        "style: notex",
+        ["style", "notex"],
+    ),
+    (
         "line break in the document's title (the site's name, the PDF cover, the share images)",
         "  title: 盛岡市デジタル化によるまちづくり推進戦略\n",
         '  title: "盛岡市デジタル化による\\nまちづくり推進戦略"\n',

@@ -56,7 +56,7 @@ def parse(loaded: Loaded) -> Strategy:
             if (loc, text) in messages:  # one message per value, not one per member of a union
                 continue
             messages.add((loc, text))
-            line, column = loaded.locate(tuple(error["loc"]))
+            line, column = loaded.locate(data_loc(loaded.data, error["loc"]))
             if (line, column) not in seen or error["type"] == "value_error":
                 problems.append(Problem(line, column, text, loaded.path))
     except RecursionError:
@@ -67,6 +67,22 @@ def parse(loaded: Loaded) -> Strategy:
     if problems:
         raise DataError(capped(problems, loaded.path))
     return strategy
+
+
+def data_loc(data: Any, loc: Any) -> tuple[Any, ...]:
+    """A pydantic error location as a path in the data: without the tag pydantic puts after a block (the union
+    is told apart by `type`), which is no key. (A `type: text` block has a key `text` too: its `style` was
+    located at its `text:` line.)"""
+    node, path = data, []
+    for part in loc:
+        if isinstance(part, str) and isinstance(node, dict) and node.get("type") == part:
+            continue
+        path.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(path)
 
 
 def load(path: str | Any, raw: bytes | None = None) -> Strategy:
