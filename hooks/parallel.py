@@ -69,6 +69,9 @@ MAX_PROCESSES = 4  # by default; STRATEGY_BUILD_PROCESSES may ask for up to MAX_
 MAX_FORCED = 32
 PIPE_SIZE = 65_536  # bytes a Linux pipe holds unless asked for more
 PAGE_WEIGHT = 12_000  # characters: each page's work beyond its own HTML (navigation, header, templates)
+Step = Callable[
+    [Any], None
+]  # MkDocs' `_populate_page` or `_build_page` for one page, its other arguments bound
 STATE = f"{__name__}:build"  # this build's Shared in config.plugins
 SEARCH = "material/search"
 CITIZEN = "hooks/citizen.py:build"
@@ -159,6 +162,9 @@ class Phase:
         *args: Any,
         **kwargs: Any,
     ) -> None:
+        def do(page: Any) -> None:  # MkDocs' step for one page, with this call's arguments
+            original(page, config, files, *args, **kwargs)
+
         if not self.planned:
             self.planned = True
             doc = self.pages(page, files)
@@ -166,10 +172,10 @@ class Phase:
             forced = bool(os.environ.get(PROCESSES_ENV, "").strip())
             if count >= 2 and (forced or len(doc) >= MIN_PAGES) and _one_thread():
                 self.doc = doc
-                self.fork(self.runs(doc, count), original, config, files, *args, **kwargs)
+                self.fork(self.runs(doc, count), do, config)
                 self.last = id(doc[-1])
         if not self.children or id(page.file) not in self.theirs:
-            original(page, config, files, *args, **kwargs)
+            do(page)
         if self.children and id(page.file) == self.last:
             self.collect(config, files)
 
@@ -181,15 +187,7 @@ class Phase:
         """The files of each process, this one's first."""
         raise NotImplementedError
 
-    def work(
-        self,
-        original: Callable[..., None],
-        run: list[File],
-        config: MkDocsConfig,
-        files: Any,
-        *args: Any,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
+    def work(self, do: Step, run: list[File], config: MkDocsConfig) -> dict[str, Any]:
         """In a child: do the run's pages; what the parent needs of them."""
         raise NotImplementedError
 
@@ -197,15 +195,7 @@ class Phase:
         """In the parent: take a child's results."""
         raise NotImplementedError
 
-    def fork(
-        self,
-        runs: list[list[File]],
-        original: Callable[..., None],
-        config: MkDocsConfig,
-        files: Any,
-        *args: Any,
-        **kwargs: Any,
-    ) -> None:
+    def fork(self, runs: list[list[File]], do: Step, config: MkDocsConfig) -> None:
         self.mine = {id(f) for f in runs[0]}
         self.theirs = {id(f) for run in runs[1:] for f in run}
         sys.stdout.flush()
@@ -214,22 +204,15 @@ class Phase:
         gc.freeze()  # the children share the parent's objects; a collection there would copy every page
         try:
             for run in runs[1:]:
-                self.children.append(
-                    Child.fork(
-                        self.name,
-                        lambda r=run: _in_child(self.work, original, r, config, files, *args, **kwargs),
-                    )
-                )
+                self.children.append(Child.fork(self.name, lambda r=run: _in_child(self.work, do, r, config)))
         except BaseException:
             self.stop()
             raise
         finally:
             gc.unfreeze()
-        self.forked(original, config, files, *args, **kwargs)
+        self.forked(do, config)
 
-    def forked(
-        self, original: Callable[..., None], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any
-    ) -> None:
+    def forked(self, do: Step, config: MkDocsConfig) -> None:
         """In the parent, right after the children have started."""
 
     def collect(self, config: MkDocsConfig, files: Any) -> None:
@@ -281,32 +264,22 @@ class Reading(Phase):
             doc
         ]  # `theirs` until the parent has taken its own (`forked`)
 
-    def forked(
-        self, original: Callable[..., None], config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any
-    ) -> None:
+    def forked(self, do: Step, config: MkDocsConfig) -> None:
         """Read pages from the queue with the children; the rest are theirs."""
         if self.queue is None:
             return
         try:
             for file in self.queue.files(self.doc):
-                _read(original, file, config, files, *args, **kwargs)
+                _read(do, file, config)
                 self.mine.add(id(file))
         finally:
             self.queue.close()
         self.theirs -= self.mine
 
-    def work(
-        self,
-        original: Callable[..., None],
-        run: list[File],
-        config: MkDocsConfig,
-        files: Any,
-        *args: Any,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
+    def work(self, do: Step, run: list[File], config: MkDocsConfig) -> dict[str, Any]:
         pages = {}
         for file in self.queue.files(self.doc) if self.queue is not None else run:
-            _read(original, file, config, files, *args, **kwargs)
+            _read(do, file, config)
             pages[file.src_uri] = _page_state(file.page)
         return {"pages": pages}
 
@@ -321,12 +294,10 @@ class Reading(Phase):
             file.page.__dict__.update(state)
 
 
-def _read(
-    original: Callable[..., None], file: File, config: MkDocsConfig, files: Any, *args: Any, **kwargs: Any
-) -> None:
+def _read(do: Step, file: File, config: MkDocsConfig) -> None:
     if file.page is None and file.inclusion.is_not_in_nav():
         Page(None, file, config)  # as MkDocs' loop does for a page outside the navigation
-    original(file.page, config, files, *args, **kwargs)
+    do(file.page)
 
 
 class Queue:
@@ -383,18 +354,10 @@ class Writing(Phase):
         starts = cut([len(f.page.content or "") + PAGE_WEIGHT for f in doc], count)
         return [doc[a:b] for a, b in zip(starts, [*starts[1:], len(doc)], strict=True)]
 
-    def work(
-        self,
-        original: Callable[..., None],
-        run: list[File],
-        config: MkDocsConfig,
-        files: Any,
-        *args: Any,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
+    def work(self, do: Step, run: list[File], config: MkDocsConfig) -> dict[str, Any]:
         before = kept(config)
         for file in run:
-            original(file.page, config, files, *args, **kwargs)
+            do(file.page)
         return since(before, kept(config))
 
     def take(self, config: MkDocsConfig, files: Any, result: dict[str, Any]) -> None:
@@ -509,19 +472,16 @@ def _one_thread() -> bool:
 
 
 def _in_child(
-    work: Callable[..., dict[str, Any]],
-    original: Callable[..., None],
+    work: Callable[[Step, list[File], MkDocsConfig], dict[str, Any]],
+    do: Step,
     run: list[File],
     config: MkDocsConfig,
-    files: Any,
-    *args: Any,
-    **kwargs: Any,
 ) -> dict[str, Any]:
     """In a child: the pass's work on the run, the log and the error, if any."""
     records = _capture_logs()
     result: dict[str, Any] = {}
     try:
-        result.update(work(original, run, config, files, *args, **kwargs))
+        result.update(work(do, run, config))
     except BaseException as exc:  # noqa: BLE001 (handed to the parent, which raises it)
         result = {"error": _pickled_error(exc)}
     result["records"] = records
