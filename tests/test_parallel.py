@@ -3,10 +3,12 @@ one process writes; a child's warnings count in strict mode and its errors stop 
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +36,22 @@ def build(project: Path, site: Path, processes: int) -> subprocess.CompletedProc
         timeout=300,
         preexec_fn=interruptible,
     )
+
+
+@functools.cache
+def hook() -> Any:
+    """hooks/parallel.py, loaded by its path as MkDocs loads it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("parallel_for_test", ROOT / "hooks" / "parallel.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def cut(weights: list[int], count: int) -> list[int]:
+    return hook().cut(weights, count)  # type: ignore[no-any-return]
 
 
 def files_of(site: Path) -> dict[str, bytes]:
@@ -118,28 +136,17 @@ def test_a_childs_warning_or_error_stops_the_build_and_keeps_the_last_site(
     ],
 )
 def test_runs_of_about_equal_work(weights: list[int], count: int, starts: list[int]):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("parallel_for_test", ROOT / "hooks" / "parallel.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.cut(weights, count) == starts
+    assert cut(weights, count) == starts
 
 
 def test_runs_are_never_empty():
-    import importlib.util
     import random
 
-    spec = importlib.util.spec_from_file_location("parallel_for_test", ROOT / "hooks" / "parallel.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     rng = random.Random(16)
     for _ in range(20_000):
         weights = [rng.choice([0, 1, 2, 50, 1000]) for _ in range(rng.randint(1, 9))]
         count = rng.randint(1, len(weights))
-        starts = module.cut(weights, count)
+        starts = cut(weights, count)
         assert len(starts) == count and starts[0] == 0, (weights, count, starts)
         assert all(a < b for a, b in zip(starts, [*starts[1:], len(weights)], strict=True)), (
             weights,
