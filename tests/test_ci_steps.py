@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -525,6 +526,45 @@ def test_setup_without_root_or_sudo_says_so(tmp_path: Path):
     result, log = run_setup(ws, env, FAKE_UID="1000", PATH=f"{tmp_path / 'bin'}:{tools}")
     assert result.returncode == 1
     assert "root か sudo が必要です" in result.stderr and log == []
+
+
+def test_setup_installs_the_venv_startup_file(tmp_path: Path):
+    """scripts/setup puts scripts/venv_startup.py into .venv's site-packages with the .pth that runs it, and keeps
+    it up to date; a .venv that is not a virtualenv gets nothing (setup_workspace's stand-in, a system Python)."""
+    ws, env = setup_workspace(tmp_path, DEBIAN_12)
+    shutil.copy2(ROOT / "scripts" / "venv_startup.py", ws / "scripts" / "venv_startup.py")
+    stamp = (ws / ".venv" / ".requirements.sha256").read_text(encoding="utf-8")
+    shutil.rmtree(ws / ".venv")
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(ws / ".venv")], check=True, timeout=120
+    )
+    (ws / ".venv" / ".requirements.sha256").write_text(stamp, encoding="utf-8")
+    site_packages = Path(
+        subprocess.run(
+            [
+                str(ws / ".venv" / "bin" / "python"),
+                "-c",
+                "import sysconfig; print(sysconfig.get_path('purelib'))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
+    (site_packages / "morioka_strategy_startup.py").write_text("# an older copy\n", encoding="utf-8")
+    result, _ = run_setup(ws, env)
+    assert result.returncode == 0, result.stderr
+    assert (site_packages / "morioka_strategy_startup.py").read_bytes() == (
+        ROOT / "scripts" / "venv_startup.py"
+    ).read_bytes()
+    assert (site_packages / "morioka_strategy_startup.pth").read_text() == "import morioka_strategy_startup\n"
+    probe = subprocess.run(
+        [str(ws / ".venv" / "bin" / "python"), "-c", "import sys; print(sys.meta_path[0].__name__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout == "DeferringFinder\n", probe.stderr  # the .pth ran it when Python started
 
 
 def test_setup_needs_no_network_once_installed():
