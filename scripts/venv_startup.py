@@ -1,21 +1,23 @@
 """Startup file of the project's virtualenv: mkdocs-macros gets `requests` when it first uses it, not at its import.
 
 scripts/setup copies this file into .venv's site-packages as `morioka_strategy_startup.py`, with a `.pth` file that
-imports it when Python starts (as editable installs and coverage do). Nothing else in the project imports it.
+imports it when Python starts (as editable installs do). Nothing else in the project imports it.
 
 Why: mkdocs-macros imports `requests` when MkDocs loads it (mkdocs_macros/util.py, for a check against PyPI that
 this site never makes), and that import (requests, urllib3, charset_normalizer, ssl, http.client) costs about
 0.06 s of CPU per build (issue #16). MkDocs loads plugins before any hook of ours runs, so this cannot be done from
 the project's hooks.
 
-How: while Python executes mkdocs_macros/util.py (and only then), `sys.modules["requests"]` holds a placeholder, so
-that module's `import requests` binds the placeholder. The first read of one of the placeholder's attributes
-(`requests.get`) imports the real `requests` and answers from it, as does every later read. Nothing else sees the
-placeholder: it leaves `sys.modules` when util.py has run, so any other `import requests` imports the real module
-as usual, and a `requests` already imported is used as it is. Nothing is deferred for a module that is not
-installed. A Python without this file (another virtualenv) imports `requests` at once, as before.
+How: mkdocs_macros/util.py is executed with an `__import__` of its own, through its module's `__builtins__`. Its
+own statement `import requests` then binds a placeholder, as long as nothing has imported `requests` yet; every other
+import statement of that module (`from requests import x`, `import requests.adapters`, any other module) is
+Python's. The first read of one of the placeholder's attributes (`requests.get`) imports the real `requests` and
+answers from it, as does every later read. `sys.modules` never holds the placeholder: every other module imports
+`requests` as usual, also while util.py runs. Nothing is deferred for a module that is not installed. A Python
+without this file (another virtualenv) imports `requests` at once, as before.
 """
 
+import builtins
 import sys
 
 ModuleType = type(sys)  # types.ModuleType, without importing `types` into every Python that starts here
@@ -31,25 +33,39 @@ class Deferred(ModuleType):
         return getattr(sys.modules[self.__name__], name)
 
 
+class Builtins(dict):
+    """An importer's builtins: its own `__import__`, and every other name from the `builtins` module."""
+
+    def __missing__(self, name: str) -> object:
+        return builtins.__dict__[name]
+
+
 class DeferringLoader:
-    """The importer's own loader, executing the module with placeholders for the modules it defers."""
+    """The importer's own loader, executing the module with an `__import__` that binds placeholders."""
 
     def __init__(self, loader: object, deferred: tuple[str, ...]) -> None:
         self.loader = loader
         self.deferred = deferred
 
-    def create_module(self, spec: object) -> ModuleType | None:
+    def create_module(self, spec: object) -> "ModuleType | None":
         return self.loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
-        placeholders = {name: Deferred(name) for name in self.deferred if _installed(name)}
-        sys.modules.update(placeholders)
+        placeholders = {name: _placeholder(name) for name in self.deferred}
+
+        def importing(name, globals=None, locals=None, fromlist=(), level=0):
+            placeholder = placeholders.get(name) if level == 0 and not fromlist else None
+            if placeholder is not None and name not in sys.modules:
+                return placeholder
+            return builtins.__import__(name, globals, locals, fromlist, level)
+
+        module.__dict__["__builtins__"] = Builtins(__import__=importing)
         try:
             self.loader.exec_module(module)
         finally:
-            for name, placeholder in placeholders.items():
-                if sys.modules.get(name) is placeholder:
-                    del sys.modules[name]
+            module.__dict__["__builtins__"] = (
+                builtins  # as Python leaves it (its functions keep the one they had)
+            )
 
     def __getattr__(self, name: str) -> object:
         """get_source, get_filename, …: the importer's own loader answers."""
@@ -82,9 +98,14 @@ def _find(fullname: str, path: object, target: object) -> object:
     return None
 
 
-def _installed(name: str) -> bool:
-    """Whether a module is importable and not imported yet (an imported one is used as it is)."""
-    return name not in sys.modules and _find(name, None, None) is not None
+def _placeholder(name: str) -> "Deferred | None":
+    """A placeholder for an installed module (with the spec Python would use), or None if it is not installed."""
+    spec = _find(name, None, None)
+    if spec is None:
+        return None
+    placeholder = Deferred(name)
+    placeholder.__spec__ = spec
+    return placeholder
 
 
 def install() -> None:

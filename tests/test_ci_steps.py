@@ -530,7 +530,7 @@ def test_setup_without_root_or_sudo_says_so(tmp_path: Path):
 
 def test_setup_installs_the_venv_startup_file(tmp_path: Path):
     """scripts/setup puts scripts/venv_startup.py into .venv's site-packages with the .pth that runs it, and keeps
-    it up to date; a .venv that is not a virtualenv gets nothing (setup_workspace's stand-in, a system Python)."""
+    both up to date."""
     ws, env = setup_workspace(tmp_path, DEBIAN_12)
     shutil.copy2(ROOT / "scripts" / "venv_startup.py", ws / "scripts" / "venv_startup.py")
     stamp = (ws / ".venv" / ".requirements.sha256").read_text(encoding="utf-8")
@@ -552,6 +552,7 @@ def test_setup_installs_the_venv_startup_file(tmp_path: Path):
         ).stdout.strip()
     )
     (site_packages / "morioka_strategy_startup.py").write_text("# an older copy\n", encoding="utf-8")
+    (site_packages / "morioka_strategy_startup.pth").write_text("import something_else\n", encoding="utf-8")
     result, _ = run_setup(ws, env)
     assert result.returncode == 0, result.stderr
     assert (site_packages / "morioka_strategy_startup.py").read_bytes() == (
@@ -565,6 +566,21 @@ def test_setup_installs_the_venv_startup_file(tmp_path: Path):
         check=True,
     )
     assert probe.stdout == "DeferringFinder\n", probe.stderr  # the .pth ran it when Python started
+    assert not list(site_packages.glob(".morioka*"))  # no temporary file left
+
+
+def test_setup_leaves_a_python_that_is_not_a_virtualenv_alone(tmp_path: Path):
+    """setup_workspace's .venv is a stand-in (no pyvenv.cfg): setup never asks it where its site-packages are, so
+    it never writes into a system Python or another virtualenv."""
+    ws, env = setup_workspace(tmp_path, DEBIAN_12)
+    shutil.copy2(ROOT / "scripts" / "venv_startup.py", ws / "scripts" / "venv_startup.py")
+    python = ws / ".venv" / "bin" / "python"
+    python.unlink()
+    python.write_text('#!/bin/sh\necho "python $*" >> "$SETUP_LOG"\nexec python3 "$@"\n', encoding="utf-8")
+    python.chmod(0o755)
+    result, log = run_setup(ws, env)
+    assert result.returncode == 0, result.stderr
+    assert not [line for line in log if line.startswith("python")], log
 
 
 def test_setup_needs_no_network_once_installed():

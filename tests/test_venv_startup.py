@@ -123,6 +123,29 @@ def test_other_importers_get_requests_at_once(tmp_path: Path):
     assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
 
 
+def test_only_the_importers_own_import_statement_is_deferred(tmp_path: Path):
+    """While the importer runs, a module it imports gets the real requests, and so do its own other forms of
+    import (`from requests import`, a submodule): nothing is deferred for them, and nothing is loaded twice."""
+    (tmp_path / "helper_here.py").write_text("import requests\n", encoding="utf-8")
+    (tmp_path / "importer_here.py").write_text(
+        "import requests\nimport helper_here\nfrom requests import get\nimport requests.adapters as adapters\n",
+        encoding="utf-8",
+    )
+    result = python(
+        """
+        startup.DEFERRED["importer_here"] = ("requests",)
+        import importer_here, helper_here, requests
+        assert type(helper_here.requests).__name__ == "module" and helper_here.requests is requests
+        assert importer_here.get is requests.get and importer_here.adapters is sys.modules["requests.adapters"]
+        assert requests.adapters is importer_here.adapters
+        assert importer_here.requests.Session is requests.Session  # bound before requests was imported
+        print("ok")
+        """,
+        tmp_path,
+    )
+    assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
+
+
 def test_a_module_that_is_not_installed_still_fails_to_import(tmp_path: Path):
     (tmp_path / "importer_here.py").write_text("import no_such_module_here\n", encoding="utf-8")
     result = python(
