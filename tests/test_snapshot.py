@@ -22,7 +22,7 @@ import pytest
 
 import macros
 from macros import snapshot
-from tests.conftest import copy_project
+from tests.conftest import ROOT, build_config, copy_project
 
 # Hooks the copy gets last: after the build, which of the modules that a snapshot build never needs are loaded.
 RECORDER = """
@@ -118,7 +118,7 @@ def test_the_snapshot_holds_plain_values_only(warm, monkeypatch: pytest.MonkeyPa
     bad = warm["work"] / "bad-cache"
     bad_entry = bad / "morioka-strategy" / snapshot.FOLDER / entry.name
     bad_entry.parent.mkdir(parents=True)
-    bad_entry.write_bytes(pickle.dumps({**stored, "conf": Path("x")}))
+    bad_entry.write_bytes(pickle.dumps({**stored, "conf": {**stored["conf"], "site_name": Path("x")}}))
     monkeypatch.setenv("XDG_CACHE_HOME", str(bad))
     assert snapshot.read(entry_key) is None
     bad_entry.write_bytes(pickle.dumps(stored))
@@ -131,6 +131,25 @@ def test_the_key_reads_the_files_the_adapter_reads():
 
     assert snapshot.INPUTS == (macros.DATA_FILE, PUBLICATION_FILE, EDITIONS_DIR)
     assert macros.PUBLICATION_FILE == PUBLICATION_FILE
+
+
+def test_a_warm_build_gives_mkdocs_the_same_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """In-process builds (the model is imported here anyway): the second is answered from the snapshot and sets the
+    same config values (the PDF cover's too, which only the PDF shows) and variables."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    configs = [build_config(ROOT, tmp_path / f"site{n}") for n in range(2)]
+    variables = [c.plugins["macros"].variables for c in configs]
+    assert "strategy" in variables[0] and "strategy" not in variables[1]  # the second from the snapshot
+
+    def seen(config: Any, variables: dict) -> dict:
+        return {
+            "conf": [config[k] for k in ("site_name", "site_url", "copyright", "nav", "markdown_extensions")],
+            "extra": {k: config.extra[k] for k in ("footer", "pdf_cover")},
+            "variables": [variables[k] for k in ("open_data_files", "open_data", "document_page_paths")],
+            "types": [type(t) for page in config["nav"] for t in page],  # Markup titles stay Markup
+        }
+
+    assert seen(configs[0], variables[0]) == seen(configs[1], variables[1])
 
 
 def _heading(project: Path) -> None:
