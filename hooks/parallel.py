@@ -282,7 +282,8 @@ class Reading(Phase):
         for file in self.queue.files(self.doc) if self.queue is not None else run:
             _read(do, file, config)
             pages[file.src_uri] = _page_state(file.page)
-        calls = since(before, kept(config)).get("calls", {})  # the macros' results, for the adapter's snapshot
+        # the macros' results, for the adapter's snapshot (macros/snapshot.py)
+        calls = since(before, kept(config)).get("calls", {})
         return {"pages": pages, "calls": calls}
 
     def take(self, config: MkDocsConfig, files: Any, result: dict[str, Any]) -> None:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 DATA_FILE = "data/strategy.yaml"
 PUBLICATION_FILE = "data/publication.yaml"  # macros/publication.py's (tests/test_snapshot.py checks)
-PREVIEW_ENV = snapshot.PREVIEW_ENV  # "1" while `mkdocs serve` runs (set by hooks/site_output.py)
+PREVIEW_ENV = "STRATEGY_PREVIEW"  # "1" while `mkdocs serve` runs (set by hooks/site_output.py)
 MACROS = ("document_page", "site_page", "edition_page")
 log = logging.getLogger("mkdocs.plugins.macros.adapter")
 
@@ -372,9 +372,6 @@ def _ensure_model(env: Any) -> None:
     env.variables.update(model_variables(loaded))
 
 
-RENDERERS = {"document_page": document_page, "site_page": site_page, "edition_page": edition_page}
-
-
 def call(env: Any, macro: str, *args: Any, **kwargs: Any) -> str:
     """A macro call: the snapshot's result for this page and these arguments, else rendered from the model (and
     kept for the snapshot)."""
@@ -383,7 +380,8 @@ def call(env: Any, macro: str, *args: Any, **kwargs: Any) -> str:
     if name is not None and name in kept.calls:
         return kept.calls[name]
     _ensure_model(env)
-    result = RENDERERS[macro](env, *args, **kwargs)
+    renderer = {"document_page": document_page, "site_page": site_page, "edition_page": edition_page}[macro]
+    result = renderer(env, *args, **kwargs)
     if name is not None and type(result) is str:
         kept.calls[name] = result
         kept.added = True

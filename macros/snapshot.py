@@ -59,7 +59,7 @@ PACKAGE = Path(__file__).parent
 # The data the adapter reads, below the project's folder (macros/__init__.py DATA_FILE, macros/publication.py
 # PUBLICATION_FILE, macros/editions.py EDITIONS_DIR: tests/test_snapshot.py checks that they are these).
 INPUTS = ("data/strategy.yaml", "data/publication.yaml", "data/editions")
-PREVIEW_ENV = "STRATEGY_PREVIEW"
+PREVIEW_ENV = "STRATEGY_PREVIEW"  # macros/__init__.py's (the test checks)
 _MARKUP = "\x00markup"  # a Markup string is stored as (_MARKUP, text)
 
 

@@ -131,6 +131,7 @@ def test_the_key_reads_the_files_the_adapter_reads():
 
     assert snapshot.INPUTS == (macros.DATA_FILE, PUBLICATION_FILE, EDITIONS_DIR)
     assert macros.PUBLICATION_FILE == PUBLICATION_FILE
+    assert snapshot.PREVIEW_ENV == macros.PREVIEW_ENV
 
 
 def test_a_warm_build_gives_mkdocs_the_same_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
