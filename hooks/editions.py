@@ -204,21 +204,16 @@ def _write_edition_files(config: MkDocsConfig) -> None:
 
 def _write_current_edition(config: MkDocsConfig, plan: list[dict[str, str]]) -> None:
     """`_write_edition_files` when data/editions/ holds the current text alone (or nothing): the macros adapter's
-    `edition_plan` gives the edition's folder and registry entry, and its open data are the current text's
-    (`open_data_files`, the same bytes), so a build answered from the adapter's snapshot needs no model."""
+    `edition_plan` gives the edition's folders, and its open data are the current text's (`open_data_files`: the
+    same bytes, so the same files; nothing to cache), so a build answered from the adapter's snapshot
+    (macros/snapshot.py) needs no model here."""
     variables = _variables(config)
     out = Path(config.site_dir)
     pdf = _pdf_enabled(config)
     for edition in plan:
-        entry = _cache_dir(config) / "data" / _key("data", _code_digest(config), edition["entry"])
-        if (entry / "manifest.json").exists():
-            files = _load(entry)
-        else:
-            files = dict(variables["open_data_files"])
-            _store(entry, files)
         data_dir = out / edition["data_dir"]
         data_dir.mkdir(parents=True, exist_ok=True)
-        for name, content in files.items():
+        for name, content in variables["open_data_files"].items():
             (data_dir / name).write_bytes(content)
         if pdf and (out / _current_pdf(config)).exists():  # the current edition's PDF at its address too
             folder = out / "editions" / edition["slug"]

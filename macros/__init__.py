@@ -310,11 +310,7 @@ def produced(loaded: Loaded, model: dict[str, Any], site_url: str | None) -> tup
     plan = None
     if not site.archived and not model["edition_pages"]:
         plan = [
-            {
-                "slug": e.slug,
-                "data_dir": next(iter(archive.data_files(e).values())).rsplit("/", 1)[0],
-                "entry": e.entry.model_dump_json(),
-            }
+            {"slug": e.slug, "data_dir": next(iter(archive.data_files(e).values())).rsplit("/", 1)[0]}
             for e in site.editions
             if e.strategy is strategy
         ]

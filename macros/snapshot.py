@@ -7,7 +7,7 @@ data had no problems, the adapter (macros/__init__.py) stores here everything it
 
 - `conf`: what it set in MkDocs' config (site_name, copyright, nav, extra.footer, extra.pdf_cover, site_url);
 - `variables`: the macros variables the hooks and docs/*.md use (the open data files' bytes, the document
-  pages' paths, the current edition's place and registry entry for hooks/editions.py);
+  pages' paths, the current edition's folders for hooks/editions.py);
 - `calls`: the string each macro call returned (`document_page`, `site_page`, `edition_page`), by the macro's
   name, the page's src and the call's arguments (`call_key`).
 
@@ -52,7 +52,7 @@ from markupsafe import Markup
 
 from . import rawblocks, usercache
 
-FORMAT = 1  # changes whenever what is stored, or how, changes
+FORMAT = 2  # changes whenever what is stored, or how, changes
 KEEP = 8  # snapshots kept (one per set of inputs; `mkdocs serve` adds one per save that changes the data)
 FOLDER = "snapshots"
 PACKAGE = Path(__file__).parent
