@@ -4,6 +4,11 @@ This is the only module that knows MkDocs. It runs when MkDocs loads its config,
 invalid data stops the build there with every problem listed, and no site is produced. Under `mkdocs serve`
 (hooks/site_output.py sets PREVIEW_ENV) the preview shows the problems in the browser instead, on every page.
 
+A build whose inputs did not change since a build without problems is answered from the adapter's snapshot
+(macros/snapshot.py): the same config values and variables, and each macro call's stored result, with no model
+loaded. So this module and the hooks import the model, the renderers, the editions and pydantic only inside the
+functions that need them; a call the snapshot does not hold loads the model and renders as before.
+
 Text from the data is never a template: mkdocs-macros renders a page's title through Jinja when it contains
 `{{`, `{%` or `{#`, so the titles given to MkDocs carry braces as HTML character references (see `theme_text`).
 """
@@ -330,6 +335,7 @@ class Kept:
     (plain values), and every macro call's result; `added` when this build rendered a call not read back."""
 
     key: str | None
+    inputs: str  # the data files' digest (macros/snapshot.py `inputs`) when the key was taken
     conf: dict[str, Any]
     variables: dict[str, Any]
     calls: dict[str, str] = field(default_factory=dict)
@@ -361,11 +367,15 @@ def _ensure_model(env: Any) -> None:
     snapshot was stored, so they validate now)."""
     if "strategy" in env.variables:
         return
-    loaded, problems = load_inputs(Path(env.conf["config_file_path"]).parent)
+    config_dir = Path(env.conf["config_file_path"]).parent
+    loaded, problems = load_inputs(config_dir)
     if loaded is None:
         listed = "\n".join(safe_line(str(p)) for p in DataError(problems).problems)
         raise PluginError(f"原稿に {len(problems)} 件の問題があります。サイトは作られていません。\n{listed}")
     env.variables.update(model_variables(loaded))
+    kept: Kept = env.variables["sd_snapshot"]
+    if snapshot.inputs(config_dir) != kept.inputs:  # a file saved meanwhile: this model is not the key's
+        kept.key = None
 
 
 def call(env: Any, macro: str, *args: Any, **kwargs: Any) -> str:
@@ -388,10 +398,11 @@ def define_env(env: Any) -> None:
     """mkdocs-macros entry point: the snapshot of unchanged inputs, else validate the data once; register the
     macros."""
     config_dir = Path(env.conf["config_file_path"]).parent
-    key = snapshot.key(env.conf, config_dir)
+    data = snapshot.inputs(config_dir)
+    key = snapshot.key(env.conf, config_dir, data)
     stored = snapshot.read(key)
     if stored is not None:
-        kept = Kept(key, stored["conf"], stored["variables"], stored["calls"])
+        kept = Kept(key, data, stored["conf"], stored["variables"], stored["calls"])
         apply(env, snapshot.unplain(kept.conf), snapshot.unplain(kept.variables))
     else:
         loaded, problems = load_inputs(config_dir)
@@ -409,11 +420,13 @@ def define_env(env: Any) -> None:
         model = model_variables(loaded)
         conf, variables = produced(loaded, model, env.conf.get("site_url"))
         try:  # kept as plain values now: nothing MkDocs or a hook does to the config later reaches the snapshot
-            kept = Kept(key, snapshot.plain(conf), snapshot.plain(variables))
+            kept = Kept(key, data, snapshot.plain(conf), snapshot.plain(variables))
         except TypeError as exc:
             log.debug("no snapshot: %s", exc)
-            kept = Kept(None, {}, {})
+            kept = Kept(None, data, {}, {})
         if variables["edition_plan"] is None:  # past editions: hooks/editions.py needs the models every build
+            kept.key = None
+        if snapshot.inputs(config_dir) != data:  # a file saved meanwhile: this model is not the key's
             kept.key = None
         apply(env, conf, variables)
         env.variables.update(model)

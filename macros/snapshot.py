@@ -66,11 +66,19 @@ _MARKUP = "\x00markup"  # a Markup string is stored as (_MARKUP, text)
 # --- the key ------------------------------------------------------------------------------------------------
 
 
-def key(conf: Any, project: Path) -> str:
-    """The digest of every input of the adapter's output for this config (see the module's docstring)."""
-    digest = hashlib.sha256(f"adapter snapshot {FORMAT}\0".encode())
+def inputs(project: Path) -> str:
+    """The digest of the data files the adapter reads (INPUTS)."""
+    digest = hashlib.sha256()
     for part in INPUTS:
         _add_files(digest, project, project / part)
+    return digest.hexdigest()
+
+
+def key(conf: Any, project: Path, data: str | None = None) -> str:
+    """The digest of every input of the adapter's output for this config (see the module's docstring); `data`:
+    the data files' digest (`inputs`), if taken already."""
+    digest = hashlib.sha256(f"adapter snapshot {FORMAT}\0".encode())
+    digest.update((data or inputs(project)).encode())
     _add_files(digest, PACKAGE, PACKAGE)
     import mkdocs
 

@@ -235,6 +235,24 @@ def test_invalid_data_after_a_valid_build_lists_the_problems(warm, tmp_path: Pat
     assert files(site) == files(warm["work"] / "warm")  # the previous site is kept
 
 
+def test_a_call_not_in_the_snapshot_is_rendered_from_the_model(warm, tmp_path: Path):
+    """A page whose macro call the snapshot does not hold: the model is loaded for it, the site is the one an
+    empty cache gives, and the snapshot is written again with the call (the next build needs no model)."""
+    project = project_with_recorder(tmp_path / "project")
+    page = project / "docs" / "about" / "revisions-copy.md"
+    page.write_text(
+        (project / "docs" / "about" / "revisions.md").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    cache = tmp_path / "cache"
+    shutil.copytree(warm["cache"], cache)
+    assert "pydantic" in build(project, tmp_path / "site", cache)  # the model, for the new page's call
+    build(project, tmp_path / "cold", tmp_path / "empty")
+    assert files(tmp_path / "site") == files(tmp_path / "cold")
+    assert "about/revisions-copy/index.html" in files(tmp_path / "site")
+    assert build(project, tmp_path / "again", cache) == []  # the call was added to the snapshot
+    assert files(tmp_path / "again") == files(tmp_path / "cold")
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "old format"])
 def test_a_damaged_snapshot_is_ignored_and_written_again(warm, damage: str, tmp_path: Path):
     cache = tmp_path / "cache"
