@@ -1,7 +1,8 @@
 """MkDocs hook: one page per part of the document, generated from the model (MkDocs 1.6 `File.generated`).
 
 docs/ holds no file for them: the pages come from `macros.pages.all_pages` (the adapter builds the navigation
-from the same list), so a chapter added, dropped or renamed in the data gets, loses or moves its page with no
+from the same list and gives their paths as the macros variable `document_page_paths`, also when it answers the
+build from its snapshot, macros/snapshot.py), so a chapter added, dropped or renamed in the data gets, loses or moves its page with no
 file to keep in step. Each generated page is one call of the adapter's `document_page()` macro.
 """
 
@@ -11,21 +12,19 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from macros.pages import all_pages
-
 CONTENT = "{{ document_page() }}\n"
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the document's pages."""
-    strategy = config.plugins["macros"].variables.get("strategy")
-    if strategy is None:  # `mkdocs serve` showing data problems
+    paths = config.plugins["macros"].variables.get("document_page_paths")
+    if paths is None:  # `mkdocs serve` showing data problems
         return files
-    for page in all_pages(strategy):
-        if files.get_file_from_path(page.path) is not None:
+    for path in paths:
+        if files.get_file_from_path(path) is not None:
             raise PluginError(
-                f"docs/{page.path} は資料のページ（data/strategy.yaml から作られます）と同じ場所にあります。"
+                f"docs/{path} は資料のページ（data/strategy.yaml から作られます）と同じ場所にあります。"
                 "docs/ にはサイトについてのページだけを置いてください。"
             )
-        files.append(File.generated(config, page.path, content=CONTENT))
+        files.append(File.generated(config, path, content=CONTENT))
     return files

@@ -91,13 +91,13 @@ def _state(config: MkDocsConfig) -> dict[str, Any]:
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add the pages of past editions and of the 新旧対照表: empty placeholders for those in the cache."""
-    from macros.archive import page_content
-
     hits: dict[str, Path] = {}
     misses: dict[str, Path] = {}
     _state(config).update(hits=hits, misses=misses, written={})
     # Absent while `mkdocs serve` shows data problems instead of the site (macros/__init__.py).
     pages = _variables(config).get("edition_pages", {})
+    if pages:
+        from macros.archive import page_content  # the model's modules: not needed without past editions
     site_digest = _site_digest(config) if pages else ""
     store = _cache_dir(config) / "pages"
     for src, page in pages.items():
@@ -154,13 +154,16 @@ def _drop_history_from_pdf(config: MkDocsConfig) -> None:
 @event_priority(-110)  # after the council PDF (hooks/pdf.py runs at -100)
 def _write_edition_files(config: MkDocsConfig) -> None:
     """Write each edition's data, each 新旧対照表 (Markdown, and PDF with the council PDF), each past PDF."""
+    variables = _variables(config)
+    if variables.get("edition_plan") is not None:  # no edition but the current text: no model needed
+        _write_current_edition(config, variables["edition_plan"])
+        return
+    if "editions" not in variables:  # `mkdocs serve` showing data problems: nothing to write
+        return
     from macros.archive import comparison_of, data_files
     from macros.export import render
     from macros.publication import Publication
 
-    variables = _variables(config)
-    if "editions" not in variables:  # `mkdocs serve` showing data problems: nothing to write
-        return
     site = variables["editions"]
     out = Path(config.site_dir)
     root = Path(config.config_file_path).parent
@@ -195,6 +198,25 @@ def _write_edition_files(config: MkDocsConfig) -> None:
             key = _key("edition", edition.entry.sha256, fingerprint)
             _cached(cache, key, folder / "strategy.pdf", lambda e=edition: _edition_pdf(root, e))
         elif pdf and (out / _current_pdf(config)).exists():  # the current edition's PDF at its address too
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / _current_pdf(config), folder / "strategy.pdf")
+
+
+def _write_current_edition(config: MkDocsConfig, plan: list[dict[str, str]]) -> None:
+    """`_write_edition_files` when data/editions/ holds the current text alone (or nothing): the macros adapter's
+    `edition_plan` gives the edition's folders, and its open data are the current text's (`open_data_files`: the
+    same bytes, so the same files; nothing to cache), so a build answered from the adapter's snapshot
+    (macros/snapshot.py) needs no model here."""
+    variables = _variables(config)
+    out = Path(config.site_dir)
+    pdf = _pdf_enabled(config)
+    for edition in plan:
+        data_dir = out / edition["data_dir"]
+        data_dir.mkdir(parents=True, exist_ok=True)
+        for name, content in variables["open_data_files"].items():
+            (data_dir / name).write_bytes(content)
+        if pdf and (out / _current_pdf(config)).exists():  # the current edition's PDF at its address too
+            folder = out / "editions" / edition["slug"]
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(out / _current_pdf(config), folder / "strategy.pdf")
 

@@ -277,11 +277,14 @@ class Reading(Phase):
         self.theirs -= self.mine
 
     def work(self, do: Step, run: list[File], config: MkDocsConfig) -> dict[str, Any]:
+        before = kept(config)
         pages = {}
         for file in self.queue.files(self.doc) if self.queue is not None else run:
             _read(do, file, config)
             pages[file.src_uri] = _page_state(file.page)
-        return {"pages": pages}
+        # the macros' results, for the adapter's snapshot (macros/snapshot.py)
+        calls = since(before, kept(config)).get("calls", {})
+        return {"pages": pages, "calls": calls}
 
     def take(self, config: MkDocsConfig, files: Any, result: dict[str, Any]) -> None:
         for src, state in result["pages"].items():
@@ -292,6 +295,7 @@ class Reading(Phase):
             if links is not None:
                 state["links_to_anchors"] = {files.get_file_from_path(k): v for k, v in links.items()}
             file.page.__dict__.update(state)
+        give(config, {"calls": result.get("calls", {})})
 
 
 def _read(do: Step, file: File, config: MkDocsConfig) -> None:
@@ -569,6 +573,9 @@ def kept(config: MkDocsConfig) -> dict[str, Any]:
     editions = getattr(macros, "variables", {}).get("sd_edition_cache") if macros is not None else None
     if isinstance(editions, dict):
         out["written"] = dict(editions.get("written", {}))
+    snapshot = getattr(macros, "variables", {}).get("sd_snapshot") if macros is not None else None
+    if snapshot is not None:  # the macro calls rendered for the adapter's snapshot (macros/snapshot.py)
+        out["calls"] = dict(snapshot.calls)
     return out
 
 
@@ -577,7 +584,7 @@ def since(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "search" in after:
         out["search"] = after["search"][len(before.get("search", [])) :]
-    for key in ("images", "written"):
+    for key in ("images", "written", "calls"):
         if key in after:
             old = before.get(key, {})
             out[key] = {k: v for k, v in after[key].items() if k not in old or old[k] != v}
@@ -598,3 +605,7 @@ def give(config: MkDocsConfig, result: dict[str, Any]) -> None:
             stats[key] = stats.get(key, 0) + value
     if "written" in result:
         config.plugins["macros"].variables["sd_edition_cache"]["written"].update(result["written"])  # type: ignore[attr-defined]
+    if result.get("calls"):
+        snapshot = config.plugins["macros"].variables["sd_snapshot"]  # type: ignore[attr-defined]
+        snapshot.calls.update(result["calls"])
+        snapshot.added = True

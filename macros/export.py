@@ -23,14 +23,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from . import modelcache, usercache
 from .memo import Kept
-from .model import Strategy, json_schema
-from .publication import Publication
+
+# The model and pydantic are imported where files are rendered: the published list and `write` need neither (a
+# build answered from the adapter's snapshot, macros/snapshot.py, imports this module but not the model).
+if TYPE_CHECKING:
+    from .model import Strategy
+    from .publication import Publication
 
 DATA_DIR = "data"  # where the files are published, below the site root
 
@@ -309,6 +313,8 @@ def schema_text() -> str:
     """The JSON Schema of the data file, generated from the model (as committed in data/).
 
     Made once per process: it depends on the code alone, and `mkdocs serve` renders the open data on every save."""
+    from .model import json_schema
+
     return json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
 
 
@@ -331,6 +337,8 @@ def render(
     `data_digest`: the SHA-256 of the data file the model was validated from, if known; it then names the model in
     the cache key (the code is in the key anyway) instead of its dump, which pydantic makes only after building the
     model's serializer: the model read back from macros/modelcache.py has none yet (about 20 ms at 1×)."""
+    from .publication import Publication
+
     publication = publication if publication is not None else Publication()
     for done, settings, files in _last:
         if done is strategy and settings == publication:  # models are frozen: the same object, the same bytes

@@ -1,0 +1,274 @@
+"""macros/snapshot.py: a build of unchanged inputs answered from the adapter's snapshot, byte for byte the same
+site, without importing pydantic or the model; every input change gives the changed site; bad data and damaged
+snapshots behave as without the snapshot.
+
+The builds run in fresh interpreters (a test process has pydantic imported already, and a copy's own `macros` is
+imported only by a build of the copy), each with its own user cache (XDG_CACHE_HOME)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import macros
+from macros import snapshot
+from tests.conftest import ROOT, build_config, copy_project
+
+# Hooks the copy gets last: after the build, which of the modules that a snapshot build never needs are loaded.
+RECORDER = """
+import json, os, sys
+
+HEAVY = ("pydantic", "macros.model", "macros.editions", "macros.archive", "macros.render", "macros.publication")
+
+
+def on_post_build(config):
+    loaded = sorted(m for m in sys.modules if m in HEAVY or m.startswith(tuple(h + "." for h in HEAVY)))
+    with open(os.environ["RECORD_MODULES"], "w", encoding="utf-8") as f:
+        json.dump(loaded, f)
+"""
+
+
+def project_with_recorder(dest: Path) -> Path:
+    project = copy_project(dest)
+    (project / "hooks" / "zz_record_modules.py").write_text(RECORDER, encoding="utf-8")
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    anchor = "  - hooks/site_output.py"
+    assert anchor in text
+    config.write_text(text.replace(anchor, "  - hooks/zz_record_modules.py\n" + anchor, 1), encoding="utf-8")
+    return project
+
+
+def build(project: Path, site: Path, cache: Path, *options: str, fails: bool = False, **env: str) -> Any:
+    """`mkdocs build --strict` of a project in a fresh interpreter: the heavy modules loaded at its end (or, with
+    `fails`, the error output of a build that must fail)."""
+    record = site.with_name(site.name + ".modules.json")
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STRATEGY_BUILD_PROCESSES")}
+    environment.update(
+        XDG_CACHE_HOME=str(cache),
+        EDITIONS_CACHE=str(cache / "editions"),
+        RECORD_MODULES=str(record),
+        NO_MKDOCS_2_WARNING="1",
+        **env,
+    )
+    command = [sys.executable, "-I", "-m", "mkdocs", "build", "-q", "-s", "-f", str(project / "mkdocs.yml")]
+    run = subprocess.run(
+        [*command, *options, "-d", str(site)],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if fails:
+        assert run.returncode != 0
+        return run.stderr
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(record.read_text(encoding="utf-8"))
+
+
+def files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def snapshots(cache: Path) -> list[Path]:
+    folder = cache / "morioka-strategy" / snapshot.FOLDER
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
+
+
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory) -> dict:
+    """A copy of the project built with an empty cache (its pages written by two processes, hooks/parallel.py:
+    the children's macro calls reach the snapshot too), then again from the snapshot (one process)."""
+    work = tmp_path_factory.mktemp("snapshot")
+    project = project_with_recorder(work / "project")
+    cache = work / "cache"
+    cold = build(project, work / "cold", cache, STRATEGY_BUILD_PROCESSES="2")
+    stored = snapshots(cache)
+    warm = build(project, work / "warm", cache)
+    return {"work": work, "project": project, "cache": cache, "cold": cold, "warm": warm, "stored": stored}
+
+
+def test_a_warm_build_makes_the_same_site_without_the_model(warm):
+    assert "pydantic" in warm["cold"] and "macros.model" in warm["cold"]  # the full path ran
+    assert warm["warm"] == []  # answered from the snapshot: no pydantic, no model, no renderer
+    assert len(warm["stored"]) == 1 and snapshots(warm["cache"]) == warm["stored"]
+    cold, again = files(warm["work"] / "cold"), files(warm["work"] / "warm")
+    assert sorted(cold) == sorted(again)
+    assert [name for name in cold if cold[name] != again[name]] == []
+
+
+def test_the_snapshot_holds_plain_values_only(warm, monkeypatch: pytest.MonkeyPatch):
+    [entry] = warm["stored"]
+    stored = snapshot._Builtins(io.BytesIO(entry.read_bytes())).load()  # refuses any class: builtins only
+    assert stored["format"] == snapshot.FORMAT and stored["calls"]
+    # A pickle naming a class (here a path) is refused, never imported: the build takes the full path.
+    entry_key = entry.stem
+    bad = warm["work"] / "bad-cache"
+    bad_entry = bad / "morioka-strategy" / snapshot.FOLDER / entry.name
+    bad_entry.parent.mkdir(parents=True)
+    bad_entry.write_bytes(pickle.dumps({**stored, "conf": {**stored["conf"], "site_name": Path("x")}}))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(bad))
+    assert snapshot.read(entry_key) is None
+    bad_entry.write_bytes(pickle.dumps(stored))
+    assert snapshot.read(entry_key) is not None
+
+
+def test_the_key_reads_the_files_the_adapter_reads():
+    from macros.editions import EDITIONS_DIR
+    from macros.publication import PUBLICATION_FILE
+
+    assert snapshot.INPUTS == (macros.DATA_FILE, PUBLICATION_FILE, EDITIONS_DIR)
+    assert macros.PUBLICATION_FILE == PUBLICATION_FILE
+    assert snapshot.PREVIEW_ENV == macros.PREVIEW_ENV
+
+
+def test_a_warm_build_gives_mkdocs_the_same_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """In-process builds (the model is imported here anyway): the second is answered from the snapshot and sets the
+    same config values (the PDF cover's too, which only the PDF shows) and variables."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    configs = [build_config(ROOT, tmp_path / f"site{n}") for n in range(2)]
+    variables = [c.plugins["macros"].variables for c in configs]
+    assert "strategy" in variables[0] and "strategy" not in variables[1]  # the second from the snapshot
+
+    def seen(config: Any, variables: dict) -> dict:
+        return {
+            "conf": [config[k] for k in ("site_name", "site_url", "copyright", "nav", "markdown_extensions")],
+            "extra": {k: config.extra[k] for k in ("footer", "pdf_cover")},
+            "variables": [variables[k] for k in ("open_data_files", "open_data", "document_page_paths")],
+            "types": [type(t) for page in config["nav"] for t in page],  # Markup titles stay Markup
+        }
+
+    assert seen(configs[0], variables[0]) == seen(configs[1], variables[1])
+
+
+def _heading(project: Path) -> None:
+    data = project / "data" / "strategy.yaml"
+    text = data.read_text(encoding="utf-8")
+    old = "    title: 戦略骨子を踏まえた行動指針案\n"
+    assert text.count(old) == 1
+    data.write_text(text.replace(old, "    title: 戦略骨子を踏まえた行動指針案（改）\n"), encoding="utf-8")
+
+
+def _publisher(project: Path) -> None:
+    (project / "data" / "publication.yaml").write_text(
+        "publisher: テスト発行者\n"
+        "licence:\n  name: テスト利用条件\n  url: https://example.jp/licence/\n  attribution: 出典：テスト\n"
+        "contact:\n  name: テスト課\n  url: https://example.jp/contact/\n",
+        encoding="utf-8",
+    )
+
+
+def _template(project: Path) -> None:
+    template = project / "macros" / "templates" / "home.html.j2"
+    template.write_text(
+        template.read_text(encoding="utf-8") + "\n<!-- sd-snapshot-test -->\n", encoding="utf-8"
+    )
+
+
+def _links_resolve(site: Path) -> bool:
+    """Whether every relative link of the home page's article names a file of the site (with
+    `--no-directory-urls`, no link ends with a folder)."""
+    page = (site / "index.html").read_text(encoding="utf-8")
+    article = page[page.index("<article") : page.index("</article>")]
+    hrefs = [h for h in re.findall(r'href="([^"#?]+)', article) if not re.match(r"[a-z]+:|/", h)]
+    assert hrefs
+    return all((site / h).is_file() for h in hrefs)
+
+
+CHANGES = {
+    "heading": (
+        _heading,
+        (),
+        lambda site: "行動指針案（改）" in (site / "guidelines" / "index.html").read_text("utf-8"),
+    ),
+    "publisher": (_publisher, (), lambda site: "テスト発行者" in (site / "index.html").read_text("utf-8")),
+    "template": (_template, (), lambda site: "sd-snapshot-test" in (site / "index.html").read_text("utf-8")),
+    "use_directory_urls": (lambda p: None, ("--no-directory-urls",), _links_resolve),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_each_input_change_shows_in_a_warm_build(warm, change: str, tmp_path: Path):
+    edit, options, shows = CHANGES[change]
+    project = project_with_recorder(tmp_path / "project")  # the same inputs as the warm project, so far
+    cache = tmp_path / "cache"
+    shutil.copytree(warm["cache"], cache)
+    edit(project)
+    loaded = build(project, tmp_path / "site", cache, *options)
+    assert "pydantic" in loaded  # the full path
+    assert shows(tmp_path / "site")
+    assert not shows(warm["work"] / "warm")  # the site before the change did not show it
+
+
+def test_invalid_data_after_a_valid_build_lists_the_problems(warm, tmp_path: Path):
+    project = project_with_recorder(tmp_path / "project")
+    cache = tmp_path / "cache"
+    shutil.copytree(warm["cache"], cache)
+    site = tmp_path / "site"
+    assert build(project, site, cache) == []  # from the snapshot
+    data = project / "data" / "strategy.yaml"
+    text = data.read_text(encoding="utf-8")
+    data.write_text(
+        text.replace("  date: 2022-12-01\n", "  date: 2022-13-01\n  dates: x\n", 1), encoding="utf-8"
+    )
+    warm_error = build(project, site, cache, fails=True)
+    cold_error = build(project, tmp_path / "other", tmp_path / "empty", fails=True)
+    assert warm_error == cold_error
+    assert "原稿に 2 件の問題があります。サイトは作られていません。" in warm_error
+    assert "data/strategy.yaml:14:9: 値「2022-13-01」を読めません。" in warm_error
+    assert "data/strategy.yaml:15:10: 「dates」という項目は使えません" in warm_error
+    assert [p.name for p in snapshots(cache)] == [
+        p.name for p in warm["stored"]
+    ]  # nothing stored for bad data
+    assert files(site) == files(warm["work"] / "warm")  # the previous site is kept
+
+
+def test_a_call_not_in_the_snapshot_is_rendered_from_the_model(warm, tmp_path: Path):
+    """A page whose macro call the snapshot does not hold: the model is loaded for it, the site is the one an
+    empty cache gives, and the snapshot is written again with the call (the next build needs no model)."""
+    project = project_with_recorder(tmp_path / "project")
+    page = project / "docs" / "about" / "revisions-copy.md"
+    page.write_text(
+        (project / "docs" / "about" / "revisions.md").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    cache = tmp_path / "cache"
+    shutil.copytree(warm["cache"], cache)
+    assert "pydantic" in build(project, tmp_path / "site", cache)  # the model, for the new page's call
+    build(project, tmp_path / "cold", tmp_path / "empty")
+    assert files(tmp_path / "site") == files(tmp_path / "cold")
+    assert "about/revisions-copy/index.html" in files(tmp_path / "site")
+    assert build(project, tmp_path / "again", cache) == []  # the call was added to the snapshot
+    assert files(tmp_path / "again") == files(tmp_path / "cold")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "old format"])
+def test_a_damaged_snapshot_is_ignored_and_written_again(warm, damage: str, tmp_path: Path):
+    cache = tmp_path / "cache"
+    shutil.copytree(warm["cache"], cache)
+    [entry] = snapshots(cache)
+    good = entry.read_bytes()
+    if damage == "garbage":
+        entry.write_bytes(b"\x80\x05garbage")
+    elif damage == "truncated":
+        entry.write_bytes(good[: len(good) // 2])
+    else:
+        stored = pickle.loads(good)
+        entry.write_bytes(pickle.dumps({**stored, "format": snapshot.FORMAT - 1}))
+    loaded = build(warm["project"], tmp_path / "site", cache)
+    assert "pydantic" in loaded  # the full path
+    assert files(tmp_path / "site") == files(warm["work"] / "cold")
+    assert snapshots(cache) == [entry]  # written again under the same key
+    again = snapshot._Builtins(io.BytesIO(entry.read_bytes())).load()
+    assert again["format"] == snapshot.FORMAT and again["calls"].keys() == pickle.loads(good)["calls"].keys()
