@@ -372,10 +372,13 @@ def _ensure_model(env: Any) -> None:
     if loaded is None:
         listed = "\n".join(safe_line(str(p)) for p in DataError(problems).problems)
         raise PluginError(f"原稿に {len(problems)} 件の問題があります。サイトは作られていません。\n{listed}")
-    env.variables.update(model_variables(loaded))
     kept: Kept = env.variables["sd_snapshot"]
-    if snapshot.inputs(config_dir) != kept.inputs:  # a file saved meanwhile: this model is not the key's
-        kept.key = None
+    if snapshot.inputs(config_dir) != kept.inputs:  # saved meanwhile: the pages so far show the other text
+        raise PluginError(
+            f"ビルドの途中で {DATA_FILE} などのデータが保存されました。サイトは作られていません。"
+            "もう一度ビルドしてください。"
+        )
+    env.variables.update(model_variables(loaded))
 
 
 def call(env: Any, macro: str, *args: Any, **kwargs: Any) -> str:
@@ -401,10 +404,20 @@ def define_env(env: Any) -> None:
     data = snapshot.inputs(config_dir)
     key = snapshot.key(env.conf, config_dir, data)
     stored = snapshot.read(key)
+    kept = None
     if stored is not None:
         kept = Kept(key, data, stored["conf"], stored["variables"], stored["calls"])
-        apply(env, snapshot.unplain(kept.conf), snapshot.unplain(kept.variables))
-    else:
+        try:
+            apply(env, snapshot.unplain(kept.conf), snapshot.unplain(kept.variables))
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+        ) as exc:  # not what this code stores: made again
+            log.debug("snapshot not used: %r", exc)
+            kept = None
+    if kept is None:
         loaded, problems = load_inputs(config_dir)
         if loaded is None:
             if previewing():
@@ -439,5 +452,5 @@ def on_post_build(env: Any) -> None:
     """mkdocs-macros event: store the snapshot when this build rendered a call it did not hold (every call of a
     build from the data; under hooks/parallel.py the children's calls are added to the parent's)."""
     kept: Kept | None = env.variables.get("sd_snapshot")
-    if kept is not None and kept.key is not None and kept.added:
+    if kept is not None and kept.key is not None and kept.added and snapshot.unchanged():
         snapshot.write(kept.key, kept.conf, kept.variables, kept.calls)

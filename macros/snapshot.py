@@ -40,6 +40,8 @@ folder keeps the KEEP most recently used snapshots (macros/usercache.py).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -81,13 +83,13 @@ def key(conf: Any, project: Path, data: str | None = None) -> str:
     the data files' digest (`inputs`), if taken already."""
     digest = hashlib.sha256(f"adapter snapshot {FORMAT}\0".encode())
     digest.update((data or inputs(project)).encode())
-    _add_files(digest, PACKAGE, PACKAGE)
+    digest.update(running_code().encode())
     import mkdocs
 
     settings = {
         "python": sys.version,
         "mkdocs": mkdocs.__version__,
-        "packages": installed_packages(),
+        "packages": running_packages(),
         "use_directory_urls": bool(conf["use_directory_urls"]),
         "site_url": conf.get("site_url") or "",
         "pdf": pdf_settings(conf),
@@ -95,6 +97,34 @@ def key(conf: Any, project: Path, data: str | None = None) -> str:
     }
     digest.update(json.dumps(settings, sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def code_on_disk() -> str:
+    """The digest of every file of the `macros` package (code and templates) as it is on disk now."""
+    digest = hashlib.sha256()
+    _add_files(digest, PACKAGE, PACKAGE)
+    return digest.hexdigest()
+
+
+@functools.cache
+def running_code() -> str:
+    """`code_on_disk()` when this module was imported (with the `macros` package): the code this process runs.
+    `mkdocs serve` keeps the modules it imported while `macros/` is edited (its rebuilds run the old code:
+    README), so a key taken from the files on disk would store the old code's results under the new code's key;
+    see also `unchanged`."""
+    return code_on_disk()
+
+
+@functools.cache
+def running_packages() -> tuple[str, ...]:
+    """`installed_packages()` when this process first asked (as `running_code`)."""
+    return tuple(installed_packages())
+
+
+def unchanged() -> bool:
+    """Whether the code and the packages on disk are still those this process took its keys from: a snapshot is
+    stored only then (a process that runs other code than the files say stores nothing)."""
+    return code_on_disk() == running_code() and tuple(installed_packages()) == running_packages()
 
 
 def _add_files(digest: Any, root: Path, path: Path) -> None:
@@ -143,10 +173,28 @@ def call_key(macro: str, src: str, args: tuple[Any, ...], kwargs: dict[str, Any]
     """The name under which a macro call's result is kept: the macro, the page and the arguments by their repr
     (the open data list is dataclasses with a stable repr); None when an argument's repr is not stable (an
     object shown by its address), so the call is never kept."""
-    text = repr((macro, src, args, sorted(kwargs.items())))
-    if " at 0x" in text:
+    if not all(_stable(v) for v in (*args, *kwargs.values())):
         return None
+    text = repr((macro, src, args, sorted(kwargs.items())))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _stable(value: Any) -> bool:
+    """Whether a value's repr shows all of its content: builtins, and dataclasses made of them whose fields are all
+    in their repr (the open-data list, `macros.export.Published`); anything else (an object shown by its address,
+    or by a part of its content, such as MkDocs' Page) is not kept."""
+    if value is None or type(value) in (str, bytes, int, bool, float):
+        return True
+    if type(value) in (list, tuple):
+        return all(_stable(v) for v in value)
+    if type(value) is dict:
+        return all(_stable(k) and _stable(v) for k, v in value.items())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return all(
+            f.repr and _stable(getattr(value, f.name)) or not f.repr and not f.compare
+            for f in dataclasses.fields(value)
+        )
+    return False
 
 
 # --- plain values -------------------------------------------------------------------------------------------
@@ -209,12 +257,37 @@ def read(snapshot_key: str) -> dict[str, Any] | None:
             and isinstance(data.get("prefix"), str)
             and all(isinstance(data.get(k), dict) for k in ("conf", "variables", "calls"))
             and all(isinstance(k, str) and isinstance(v, str) for k, v in data["calls"].items())
+            and _well_formed(data["conf"], data["variables"])
         ):
             return None
         calls = _reprefixed(data["calls"], data["prefix"])
         return {"conf": data["conf"], "variables": data["variables"], "calls": calls}
     except Exception:  # noqa: BLE001 - partial, corrupt, or from other code: made again by this build
         return None
+
+
+CONF = {"site_name", "site_url", "nav", "footer", "pdf_cover"}  # what macros/__init__.py `produced` sets
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a file name in one folder (no path, no dot-dot)
+
+
+def _well_formed(conf: Any, variables: Any) -> bool:
+    """Whether stored values have the shape the adapter gives them (a snapshot from other code or another hand
+    is not used): the config values it sets, open data files with plain names, the document pages' paths."""
+    files = variables.get("open_data_files")
+    paths = variables.get("document_page_paths")
+    return (
+        set(conf) == CONF
+        and (conf["site_url"] is None or type(conf["site_url"]) is str)
+        and type(conf["nav"]) is list
+        and type(conf["footer"]) is dict
+        and all(type(k) is str for k in conf["footer"])
+        and type(conf["pdf_cover"]) is dict
+        and all(type(k) is str and type(v) is str for k, v in conf["pdf_cover"].items())
+        and isinstance(files, dict)
+        and all(type(n) is str and SAFE_NAME.fullmatch(n) and type(b) is bytes for n, b in files.items())
+        and isinstance(paths, list)
+        and all(type(p) is str and p.endswith(".md") and ".." not in p.split("/") for p in paths)
+    )
 
 
 def write(snapshot_key: str, conf: dict[str, Any], variables: dict[str, Any], calls: dict[str, str]) -> bool:
@@ -243,3 +316,6 @@ def _reprefixed(calls: dict[str, str], prefix: str) -> dict[str, str]:
         return calls
     token = re.compile(rf"^{re.escape(prefix)}(?=[A-Za-z0-9+/=]+$)", re.MULTILINE)
     return {k: token.sub(lambda m: rawblocks.PREFIX, v) for k, v in calls.items()}
+
+
+running_code()  # now, with the package's modules: see its docstring
