@@ -34,12 +34,14 @@ def write(path: Path, data: bytes, keep: int | None) -> None:
     """Store an entry (never half a file under its name), then leave only the `keep` most recently used entries
     of its folder (None: the caller prunes, once after many writes). A folder that cannot be written to is left
     alone: the next build makes the entry again."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the user's own (models are pickles)
         temp.write_bytes(data)
         os.replace(temp, path)
     except OSError:
+        with contextlib.suppress(OSError):  # e.g. a full disk: no half-written file left behind
+            temp.unlink()
         return
     if keep is not None:
         prune(path.parent, keep)

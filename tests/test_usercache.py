@@ -34,3 +34,21 @@ def test_a_folder_that_cannot_be_written_is_left_alone(tmp_path: Path, monkeypat
     path = usercache.folder("test") / "a.bin"
     usercache.write(path, b"a", keep=1)  # no error: the next build makes the entry again
     assert usercache.read(path) is None
+
+
+def test_a_failed_write_leaves_no_file_and_folders_are_the_users(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = usercache.folder("test")
+    usercache.write(folder / "a.bin", b"a", keep=3)
+    assert folder.stat().st_mode & 0o777 == 0o700  # other users can neither write nor read entries
+
+    def full(path: Path, data: bytes) -> None:  # a disk that fills up halfway through the write
+        with path.open("wb") as out:
+            out.write(data[:1])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    usercache.write(folder / "b.bin", b"bb", keep=3)
+    assert sorted(p.name for p in folder.iterdir()) == ["a.bin"]
