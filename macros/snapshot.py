@@ -54,7 +54,7 @@ from markupsafe import Markup
 
 from . import rawblocks, usercache
 
-FORMAT = 2  # changes whenever what is stored, or how, changes
+FORMAT = 3  # changes whenever what is stored, or how, changes
 KEEP = 8  # snapshots kept (one per set of inputs; `mkdocs serve` adds one per save that changes the data)
 FOLDER = "snapshots"
 PACKAGE = Path(__file__).parent
