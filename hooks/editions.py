@@ -25,6 +25,10 @@ template is a one-line placeholder and `sd_cached: true` in its meta tells hooks
 files are written over the placeholder after every other hook has run. Anything that changes the output changes
 the key, so a cache entry is never stale; tests/test_editions.py compares a warm build with a cold one byte for
 byte. Each edition's open data is kept the same way (`data/KEY/`).
+
+What the hook needs of the editions comes as plain values from the macros adapter (`edition_plan`, kept in its
+snapshot, see macros/snapshot.py), checked by `_plan` before any value is used: with this cache warm, a build
+answered from the snapshot loads no model; a cache miss loads it (`_model`) for what is missing.
 """
 
 from __future__ import annotations

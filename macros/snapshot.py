@@ -7,7 +7,7 @@ data had no problems, the adapter (macros/__init__.py) stores here everything it
 
 - `conf`: what it set in MkDocs' config (site_name, copyright, nav, extra.footer, extra.pdf_cover, site_url);
 - `variables`: the macros variables the hooks and docs/*.md use (the open data files' bytes, the document
-  pages' paths, the current edition's folders for hooks/editions.py);
+  pages' paths, and `edition_plan`: what hooks/editions.py needs of the editions, see macros/__init__.py);
 - `calls`: the string each macro call returned (`document_page`, `site_page`, `edition_page`), by the macro's
   name, the page's src and the call's arguments (`call_key`).
 
@@ -30,9 +30,13 @@ Stored values are plain Python values only (str, bytes, int, bool, None, list, t
 a tagged tuple), pickled and read back by an unpickler that refuses every class: reading a snapshot imports
 nothing. The document pages' HTML blocks are carried as tokens holding the secret prefix of the process that
 rendered them (macros/rawblocks.py): the snapshot records that prefix and a read puts this process's in its
-place. A snapshot is stored only when the data had no problems (a build with problems never gets here), and
-only while data/editions/ holds at most the current edition (past editions and 新旧対照表 need the model in
-hooks/editions.py: such a site always takes the full path). An entry that is absent, unreadable, corrupt or of
+place. A snapshot is stored only when the data had no problems (a build with problems never gets here). A site with
+past editions and 新旧対照表 is answered from it too: hooks/editions.py takes the editions' pages (their src,
+Markdown and cache keys), folders, digests and 新旧対照表 Markdown from `edition_plan`, checks every value before
+using it as a path or as a page's source (a slug that is not a date, a folder that is not the one the slug gives, a
+page outside editions/, front matter with template code: the plan is made again from the model), and copies the
+pages, data and PDFs from its own cache (`.cache/editions/`); whatever that cache does not hold loads the model
+then, for that alone, as before (tests/test_snapshot.py). An entry that is absent, unreadable, corrupt or of
 another format is ignored and written again; a folder that cannot be written leaves the build as it was. The
 folder keeps the KEEP most recently used snapshots (macros/usercache.py).
 """
