@@ -400,8 +400,11 @@ def installed_packages() -> list[str]:
     return sorted(found)
 
 
-def _site_digest(config: MkDocsConfig, anchors: dict[str, str]) -> str:
-    """`_code_digest` and what the current text puts on every page: navigation, footer, names, ids, dates."""
+def _site_digest(config: MkDocsConfig, anchors: dict[str, str] | None = None) -> str:
+    """`_code_digest` and what the current text puts on every page: navigation, footer, names, ids, dates
+    (`anchors`: the current text's ids, by default the adapter's plan's)."""
+    if anchors is None:
+        anchors = (_plan(config) or {}).get("anchors", {})
     root = Path(config.config_file_path).parent
     try:  # hooks/citizen.py prints these dates on every generated page
         dates = subprocess.run(
