@@ -370,26 +370,41 @@ def test_a_lost_editions_cache_loads_the_model_and_gives_the_same_site(past, los
     assert files(tmp_path / "again") == cold
 
 
-def _slug(plan: dict) -> None:
+def _slug(variables: dict) -> None:
+    plan = variables["edition_plan"]
     plan["editions"][0]["slug"] = "../../x"
     plan["editions"][0]["data_dir"] = "editions/../../x/data"  # as the hook would make it from the slug
     plan["pages"] = []  # so that no page's folder disagrees with the slug: the slug alone is wrong
 
 
-def _data_dir(plan: dict) -> None:
+def _data_dir(variables: dict) -> None:
+    plan = variables["edition_plan"]
     plan["editions"][0]["data_dir"] = "../outside/data"
 
 
-def _page(plan: dict) -> None:
+def _page(variables: dict) -> None:
+    plan = variables["edition_plan"]
     plan["pages"][0]["src"] = "../../x.md"
 
 
-def _template_code(plan: dict) -> None:
+def _template_code(variables: dict) -> None:
+    plan = variables["edition_plan"]
     page = plan["pages"][0]
     page["content"] = page["content"].replace('title: "', 'title: "{{ config.site_dir }}', 1)
 
 
-HOSTILE = {"slug": _slug, "data_dir": _data_dir, "page": _page, "template code": _template_code}
+def _data_name(variables: dict) -> None:
+    files = variables["open_data_files"]
+    files["../x.json"] = files.pop("strategy.json")
+
+
+HOSTILE = {
+    "slug": _slug,
+    "data_dir": _data_dir,
+    "page": _page,
+    "template code": _template_code,
+    "open data name": _data_name,
+}
 
 
 @pytest.mark.parametrize("change", list(HOSTILE))
@@ -400,13 +415,13 @@ def test_a_hostile_plan_in_the_snapshot_is_not_used(past, change: str, tmp_path:
     shutil.copytree(past["cache"], cache)
     [entry] = snapshots(cache)
     stored = pickle.loads(entry.read_bytes())
-    HOSTILE[change](stored["variables"]["edition_plan"])
+    HOSTILE[change](stored["variables"])
     entry.write_bytes(pickle.dumps(stored))
     work = tmp_path / "work"
     work.mkdir()
     site = work / "deep" / "site"
     loaded = build(past["project"], site, cache)
-    assert "pydantic" in loaded  # the plan was made again from the model
+    assert "pydantic" in loaded  # the plan (or the snapshot) made again from the model
     assert sorted(p.name for p in work.iterdir()) == ["deep"]
     beside = sorted(p.name for p in (work / "deep").iterdir())
     assert beside == [".site.lock", "site", "site.modules.json"]  # hooks/site_output.py's lock
