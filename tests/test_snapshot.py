@@ -442,3 +442,62 @@ def test_the_hook_and_the_adapter_agree_on_the_generated_pages():
     spec.loader.exec_module(hook)
     assert hook.MACRO_CALL == archive.MACRO_CALL
     assert hook.CACHED_TEMPLATE == macros.CACHED_TEMPLATE
+
+
+def pdf_build(project: Path, site: Path, cache: Path) -> None:
+    """`mkdocs build -f mkdocs-pdf.yml` with the council PDF, in a fresh interpreter with its own caches."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STRATEGY_BUILD_PROCESSES")}
+    environment.update(
+        XDG_CACHE_HOME=str(cache),
+        EDITIONS_CACHE=str(cache / "editions"),
+        ENABLE_PDF_EXPORT="1",
+        NO_MKDOCS_2_WARNING="1",
+        SOURCE_DATE_EPOCH="1669852800",
+    )
+    command = [
+        sys.executable,
+        "-I",
+        "-m",
+        "mkdocs",
+        "build",
+        "-q",
+        "-s",
+        "-f",
+        str(project / "mkdocs-pdf.yml"),
+    ]
+    run = subprocess.run(
+        [*command, "-d", str(site)],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+
+
+@pytest.mark.pdf
+def test_the_pdfs_of_past_editions_from_the_snapshot_are_the_cold_ones(tmp_path: Path):
+    """With the council PDF: a warm build (answered from the snapshot) and one whose editions' PDFs were deleted
+    (the model loaded for the 新旧対照表 PDF and the past edition's PDF) give the cold build's files, byte for
+    byte."""
+    project = copy_project(tmp_path / "project")
+    _heading(project)
+    publish(project, SECOND)
+    cache = tmp_path / "cache"
+    pdf_build(project, tmp_path / "cold", cache)
+    cold = files(tmp_path / "cold")
+    for name in ("pdf/strategy.pdf", "editions/2022-12-01/strategy.pdf", f"editions/{SECOND}/comparison.pdf"):
+        assert cold[name].startswith(b"%PDF")
+    assert cold[f"editions/{SECOND}/strategy.pdf"] == cold["pdf/strategy.pdf"]
+    assert snapshots(cache)
+    pdf_build(project, tmp_path / "warm", cache)
+    assert files(tmp_path / "warm") == cold
+    kept = sorted((cache / "editions").glob("*.pdf"))
+    assert len(kept) == 2  # the 新旧対照表 and the past edition
+    for pdf in kept:
+        pdf.unlink()
+    pdf_build(project, tmp_path / "lazy", cache)
+    assert files(tmp_path / "lazy") == cold
+    assert len(sorted((cache / "editions").glob("*.pdf"))) == 2
