@@ -500,4 +500,13 @@ def test_the_pdfs_of_past_editions_from_the_snapshot_are_the_cold_ones(tmp_path:
         pdf.unlink()
     pdf_build(project, tmp_path / "lazy", cache)
     assert files(tmp_path / "lazy") == cold
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(tmp_path / "lazy" / "editions" / SECOND / "comparison.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert (
+        "改正後: 第3回アドバイザーボード「戦略案」（2023年3月24日・策定） 改正前: 第2回" in text
+    )  # new, then old
     assert len(sorted((cache / "editions").glob("*.pdf"))) == 2
