@@ -143,7 +143,8 @@ def _plan(config: MkDocsConfig) -> dict[str, Any] | None:
         return None
     if _valid_plan(plan):
         return plan
-    log.warning("editions: スナップショットの版の計画が正しくないため、モデルから作り直します")
+    # As any damaged snapshot: not a warning (`mkdocs build --strict` would stop), the build is the same.
+    log.info("editions: スナップショットの版の計画が正しくないため、モデルから作り直します")
     import macros
 
     model = _model(config)
