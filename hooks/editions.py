@@ -25,6 +25,10 @@ template is a one-line placeholder and `sd_cached: true` in its meta tells hooks
 files are written over the placeholder after every other hook has run. Anything that changes the output changes
 the key, so a cache entry is never stale; tests/test_editions.py compares a warm build with a cold one byte for
 byte. Each edition's open data is kept the same way (`data/KEY/`).
+
+What the hook needs of the editions comes as plain values from the macros adapter (`edition_plan`, kept in its
+snapshot, see macros/snapshot.py), checked by `_plan` before any value is used: with this cache warm, a build
+answered from the snapshot loads no model; a cache miss loads it (`_model`) for what is missing.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +47,7 @@ from typing import Any
 
 import jinja2
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
@@ -94,27 +100,112 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     hits: dict[str, Path] = {}
     misses: dict[str, Path] = {}
     _state(config).update(hits=hits, misses=misses, written={})
-    # Absent while `mkdocs serve` shows data problems instead of the site (macros/__init__.py).
-    pages = _variables(config).get("edition_pages", {})
-    if pages:
-        from macros.archive import page_content  # the model's modules: not needed without past editions
-    site_digest = _site_digest(config) if pages else ""
+    plan = _plan(config)  # None while `mkdocs serve` shows data problems (macros/__init__.py)
+    pages = plan["pages"] if plan is not None else []
+    site_digest = _site_digest(config, plan["anchors"]) if pages else ""
     store = _cache_dir(config) / "pages"
-    for src, page in pages.items():
-        previous = _variables(config)["editions"].previous(page.edition)
-        editions = [e for e in (previous, page.edition) if e is not None]
-        key = _key("page", site_digest, src, *(e.entry.model_dump_json() for e in editions))
+    for page in pages:
+        src = page["src"]
+        key = _key("page", site_digest, src, *page["entries"])
         entry = store / key
         if (entry / "manifest.json").exists():
             hits[src] = entry
-            content = page_content(page, cached_template=CACHED_TEMPLATE)
-        else:
+            content = page["cached"]
+        else:  # rendered by the `edition_page` macro (from the adapter's snapshot, else from the model)
             misses[src] = entry
-            content = page_content(page)
+            content = page["content"]
         files.append(File.generated(config, src, content=content))
     if pages:
         log.info("editions: %d ページをキャッシュから、%d ページを新しく作ります", len(hits), len(misses))
     return files
+
+
+# --- the adapter's plan (macros/__init__.py `edition_plan`) ------------------------------------------------
+
+SLUG = re.compile(r"\d{4}-\d{2}-\d{2}")  # an edition's date, as in its folder's name
+SHA256 = re.compile(r"[0-9a-f]{64}")
+PAGE_SRC = re.compile(r"editions/(\d{4}-\d{2}-\d{2})/(?:[A-Za-z0-9_-]+/)*[A-Za-z0-9_-]+\.md")
+# A generated page's front matter (macros/archive.py `page_content`): a JSON string without braces, so that the
+# page's only template code is the macro call.
+PAGE_FRONT = re.compile(r'---\ntitle: "(?:[^"\\{}\n]|\\[\\"/bfnrtu])*"\nsearch:\n  exclude: true\n')
+MACRO_CALL = "{{ edition_page() }}\n"  # macros/archive.py's (tests/test_snapshot.py checks)
+EDITION_KEYS = {"slug", "data_dir", "entry", "sha256", "archived", "current", "previous", "comparison_md"}
+
+
+def _plan(config: MkDocsConfig) -> dict[str, Any] | None:
+    """The adapter's plain-values plan of the editions (`edition_plan`), checked: when a value read from the
+    adapter's snapshot is not one the adapter makes (a slug that is not a date, a folder not the edition's, a page
+    outside editions/, front matter with template code…), the model is loaded and the plan made again from it.
+    None while `mkdocs serve` shows data problems."""
+    variables = _variables(config)
+    plan = variables.get("edition_plan")
+    if plan is None and "editions" not in variables:
+        return None
+    if _valid_plan(plan):
+        return plan
+    # As any damaged snapshot: not a warning (`mkdocs build --strict` would stop), the build is the same.
+    log.info("editions: スナップショットの版の計画が正しくないため、モデルから作り直します")
+    import macros
+
+    model = _model(config)
+    plan = macros.edition_plan(model, model["strategy"])
+    variables["edition_plan"] = plan
+    kept = variables.get("sd_snapshot")
+    if kept is not None and kept.key is not None:  # the snapshot is stored again with the plan made now
+        kept.variables["edition_plan"] = plan
+        kept.added = True
+    return plan
+
+
+def _valid_plan(plan: Any) -> bool:
+    """Whether `plan` has the shape and the values the adapter makes (see `_plan`)."""
+    if not (type(plan) is dict and set(plan) == {"pages", "editions", "anchors"}):
+        return False
+    editions, pages, anchors = plan["editions"], plan["pages"], plan["anchors"]
+    if not (type(editions) is list and type(pages) is list and type(anchors) is dict):
+        return False
+    if not all(type(k) is str and type(v) is str for k, v in anchors.items()):
+        return False
+    slugs: list[str] = []
+    for index, e in enumerate(editions):
+        if not (type(e) is dict and set(e) == EDITION_KEYS):
+            return False
+        slug = e["slug"]
+        if not (type(slug) is str and SLUG.fullmatch(slug) and (not slugs or slugs[-1] < slug)):
+            return False
+        slugs.append(slug)
+        if e["data_dir"] != f"editions/{slug}/data":  # macros/archive.py `data_files`
+            return False
+        if not (type(e["entry"]) is str and type(e["sha256"]) is str and SHA256.fullmatch(e["sha256"])):
+            return False
+        if not (type(e["archived"]) is bool and type(e["current"]) is bool):
+            return False
+        previous = editions[index - 1]["sha256"] if index else None
+        if e["previous"] != previous or (type(e["comparison_md"]) is str) != (previous is not None):
+            return False
+    cached = f"template: {json.dumps(CACHED_TEMPLATE)}\nsd_cached: true\n---\n"
+    for page in pages:
+        if not (type(page) is dict and set(page) == {"src", "content", "cached", "entries"}):
+            return False
+        match = PAGE_SRC.fullmatch(page["src"]) if type(page["src"]) is str else None
+        if match is None or match[1] not in slugs:
+            return False
+        content, front = page["content"], page["cached"]
+        found = PAGE_FRONT.match(content) if type(content) is str and type(front) is str else None
+        if found is None or content[found.end() :] != "---\n\n" + MACRO_CALL or front != found[0] + cached:
+            return False
+        if not (type(page["entries"]) is list and all(type(x) is str for x in page["entries"])):
+            return False
+    return True
+
+
+def _model(config: MkDocsConfig) -> dict[str, Any]:
+    """The macros variables with the model (loaded now when the build was answered from the adapter's snapshot)."""
+    import macros
+
+    plugin = config.plugins["macros"]
+    macros._ensure_model(plugin)
+    return _variables(config)
 
 
 def on_env(env: jinja2.Environment, config: MkDocsConfig, files: Files) -> jinja2.Environment:
@@ -153,72 +244,69 @@ def _drop_history_from_pdf(config: MkDocsConfig) -> None:
 
 @event_priority(-110)  # after the council PDF (hooks/pdf.py runs at -100)
 def _write_edition_files(config: MkDocsConfig) -> None:
-    """Write each edition's data, each 新旧対照表 (Markdown, and PDF with the council PDF), each past PDF."""
-    variables = _variables(config)
-    if variables.get("edition_plan") is not None:  # no edition but the current text: no model needed
-        _write_current_edition(config, variables["edition_plan"])
+    """Write each edition's data, each 新旧対照表 (Markdown, and PDF with the council PDF), each past PDF: from the
+    adapter's plan and the editions' cache; the model is loaded only for what the cache does not hold."""
+    plan = _plan(config)
+    if plan is None:  # `mkdocs serve` showing data problems: nothing to write
         return
-    if "editions" not in variables:  # `mkdocs serve` showing data problems: nothing to write
-        return
-    from macros.archive import comparison_of, data_files
-    from macros.export import render
-    from macros.publication import Publication
+    from macros.export import FILES
 
-    site = variables["editions"]
+    variables = _variables(config)
     out = Path(config.site_dir)
     root = Path(config.config_file_path).parent
-    publication: Publication = variables["publication"]
+    editions = plan["editions"]
     pdf = _pdf_enabled(config)
     cache = _cache_dir(config)
-    fingerprint = _fingerprint(root) if pdf and (site.archived or site.pairs) else ""
-    code = _code_digest(config)
-    for edition in site.editions:
-        folder = out / "editions" / edition.slug
-        data_dir = out / next(iter(data_files(edition).values())).rsplit("/", 1)[0]
-        entry = cache / "data" / _key("data", code, edition.entry.model_dump_json())
-        if (entry / "manifest.json").exists():
-            files = _load(entry)
+    fingerprint = _fingerprint(root) if pdf and any(e["archived"] or e["previous"] for e in editions) else ""
+    for e in editions:
+        slug = e["slug"]
+        folder = out / "editions" / slug
+        data_dir = out / e["data_dir"]
+        if e["current"]:  # the current text's model: the same files as the site's open data
+            files = variables["open_data_files"]
+            if sorted(files) != sorted(f.name for f in FILES):
+                raise PluginError("open_data_files: 公開データのファイル名が正しくありません。")
         else:
-            files = render(edition.strategy, publication)
-            _store(entry, files)
+            entry = cache / "data" / _key("data", _code_digest(config), e["entry"])
+            if (entry / "manifest.json").exists():
+                files = _load(entry)
+            else:
+                from macros.export import render
+
+                model = _model(config)
+                files = render(model["editions"].by_slug(slug).strategy, model["publication"])
+                _store(entry, files)
         data_dir.mkdir(parents=True, exist_ok=True)
         for name, content in files.items():
             (data_dir / name).write_bytes(content)
-        previous = site.previous(edition)
-        if previous is not None:
-            # only with two editions or more (10 ms of imports)
-            from macros.comparison import render_markdown, render_pdf
-
-            comparison = comparison_of(previous, edition)
-            (folder / "comparison.md").write_text(render_markdown(comparison) + "\n", encoding="utf-8")
+        if e["previous"] is not None:
+            (folder / "comparison.md").write_text(e["comparison_md"], encoding="utf-8")
             if pdf:
-                key = _key("comparison", previous.entry.sha256, edition.entry.sha256, fingerprint)
-                _cached(cache, key, folder / "comparison.pdf", lambda c=comparison: render_pdf(c))
-        if pdf and edition in site.archived:
-            key = _key("edition", edition.entry.sha256, fingerprint)
-            _cached(cache, key, folder / "strategy.pdf", lambda e=edition: _edition_pdf(root, e))
+                key = _key("comparison", e["previous"], e["sha256"], fingerprint)
+                _cached(cache, key, folder / "comparison.pdf", lambda s=slug: _comparison_pdf(config, s))
+        if pdf and e["archived"]:
+            key = _key("edition", e["sha256"], fingerprint)
+            _cached(cache, key, folder / "strategy.pdf", lambda s=slug: _archived_pdf(config, root, s))
         elif pdf and (out / _current_pdf(config)).exists():  # the current edition's PDF at its address too
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(out / _current_pdf(config), folder / "strategy.pdf")
 
 
-def _write_current_edition(config: MkDocsConfig, plan: list[dict[str, str]]) -> None:
-    """`_write_edition_files` when data/editions/ holds the current text alone (or nothing): the macros adapter's
-    `edition_plan` gives the edition's folders, and its open data are the current text's (`open_data_files`: the
-    same bytes, so the same files; nothing to cache), so a build answered from the adapter's snapshot
-    (macros/snapshot.py) needs no model here."""
-    variables = _variables(config)
-    out = Path(config.site_dir)
-    pdf = _pdf_enabled(config)
-    for edition in plan:
-        data_dir = out / edition["data_dir"]
-        data_dir.mkdir(parents=True, exist_ok=True)
-        for name, content in variables["open_data_files"].items():
-            (data_dir / name).write_bytes(content)
-        if pdf and (out / _current_pdf(config)).exists():  # the current edition's PDF at its address too
-            folder = out / "editions" / edition["slug"]
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(out / _current_pdf(config), folder / "strategy.pdf")
+def _archived_pdf(config: MkDocsConfig, root: Path, slug: str) -> bytes:
+    """The council PDF of the past edition `slug` (the model loaded for it)."""
+    return _edition_pdf(root, _model(config)["editions"].by_slug(slug))
+
+
+def _comparison_pdf(config: MkDocsConfig, slug: str) -> bytes:
+    """The 新旧対照表 PDF of the edition `slug` against the one before it (the model loaded for it)."""
+    from macros.archive import comparison_of
+    from macros.comparison import render_pdf
+
+    site = _model(config)["editions"]
+    edition = site.by_slug(slug)
+    previous = site.previous(edition)
+    assert previous is not None
+    return render_pdf(comparison_of(previous, edition))
 
 
 @event_priority(-120)  # after every hook that writes a page's files (hooks/pdf.py -100, _write_edition_files)
@@ -313,8 +401,11 @@ def installed_packages() -> list[str]:
     return sorted(found)
 
 
-def _site_digest(config: MkDocsConfig) -> str:
-    """`_code_digest` and what the current text puts on every page: navigation, footer, names, ids, dates."""
+def _site_digest(config: MkDocsConfig, anchors: dict[str, str] | None = None) -> str:
+    """`_code_digest` and what the current text puts on every page: navigation, footer, names, ids, dates
+    (`anchors`: the current text's ids, by default the adapter's plan's)."""
+    if anchors is None:
+        anchors = (_plan(config) or {}).get("anchors", {})
     root = Path(config.config_file_path).parent
     try:  # hooks/citizen.py prints these dates on every generated page
         dates = subprocess.run(
@@ -331,7 +422,7 @@ def _site_digest(config: MkDocsConfig) -> str:
         "extra": dict(config.extra),
         "site": [config.site_name, config.site_url, config.site_description, config.copyright],
         "urls": config.use_directory_urls,  # `mkdocs build --no-directory-urls` moves every page and link
-        "anchors": _variables(config).get("anchors", {}),
+        "anchors": anchors,
         "dates": dates,
     }
     text = json.dumps(current, sort_keys=True, default=str, ensure_ascii=False)

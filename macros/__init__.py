@@ -43,6 +43,8 @@ DATA_FILE = "data/strategy.yaml"
 PUBLICATION_FILE = "data/publication.yaml"  # macros/publication.py's (tests/test_snapshot.py checks)
 PREVIEW_ENV = "STRATEGY_PREVIEW"  # "1" while `mkdocs serve` runs (set by hooks/site_output.py)
 MACROS = ("document_page", "site_page", "edition_page")
+# hooks/editions.py's placeholder template of a page written from its cache (tests/test_snapshot.py checks)
+CACHED_TEMPLATE = "sd-edition-cached.html"
 log = logging.getLogger("mkdocs.plugins.macros.adapter")
 
 
@@ -293,7 +295,7 @@ def model_variables(loaded: Loaded) -> dict[str, Any]:
 def produced(loaded: Loaded, model: dict[str, Any], site_url: str | None) -> tuple[dict, dict]:
     """What the adapter gives MkDocs from the inputs, as plain values (macros/snapshot.py stores them): the config
     values it sets, and the variables the hooks and docs/*.md read besides the model."""
-    from . import archive, export
+    from . import export
 
     strategy, publication = loaded.strategy, loaded.publication
     # The published address: SITE_URL (mkdocs.yml), else the publication setting, else none at all (no
@@ -309,24 +311,66 @@ def produced(loaded: Loaded, model: dict[str, Any], site_url: str | None) -> tup
     # The open data, rendered once: the open-data page lists the files with their sizes, hooks/opendata.py
     # writes them into site/data/ after the build (named by the digest of the bytes the model was validated from).
     files = export.render(strategy, publication, data_digest=loaded.data_digest)
-    # The current edition's open data for hooks/editions.py, when data/editions/ holds nothing but the current
-    # text (the same bytes, so the same files); None: the hook needs the editions' models.
-    site = model["editions"]
-    plan = None
-    if not site.archived and not model["edition_pages"]:
-        plan = [
-            {"slug": e.slug, "data_dir": next(iter(archive.data_files(e).values())).rsplit("/", 1)[0]}
-            for e in site.editions
-            if e.strategy is strategy
-        ]
-        if len(plan) != len(site.editions):
-            plan = None
+    # What hooks/editions.py needs of the editions, as plain values (`edition_plan`): with the editions' caches
+    # warm, a build answered from the snapshot writes the editions' pages and files without any model.
+    plan = edition_plan(model, strategy)
     variables = {
         "open_data_files": files,
         "document_page_paths": list(model["document_pages"]),
         "edition_plan": plan,
     }
     return conf, variables
+
+
+def edition_plan(model: dict[str, Any], strategy: Strategy) -> dict[str, Any]:
+    """What hooks/editions.py needs of the editions, as plain values (checked there before use, see its `_plan`):
+
+    - `pages`: every generated page (`archive.generated_pages`): its src, its Markdown (`page_content`) and its
+      Markdown when the page's files come from the editions' cache (`cached`), and the registry entries (JSON) of
+      the editions it shows, which go into its cache key;
+    - `editions`: every edition, oldest first: its slug, its open data's folder below the site, its registry
+      entry (JSON, the data cache's key) and SHA-256, whether it has pages of its own (`archived`), whether its
+      model is the current text's (`current`: its open data are `open_data_files`), the SHA-256 of the edition
+      before it (None for the first) and the 新旧対照表 against that one as Markdown (`comparison_md`);
+    - `anchors`: where each id of the current text is anchored (part of every generated page's key)."""
+    from . import archive
+
+    site = model["editions"]
+    entries = {e.slug: e.entry.model_dump_json() for e in site.editions}
+    pages = []
+    for src, page in model["edition_pages"].items():
+        previous = site.previous(page.edition)
+        shown = [e for e in (previous, page.edition) if e is not None]
+        pages.append(
+            {
+                "src": src,
+                "content": archive.page_content(page),
+                "cached": archive.page_content(page, cached_template=CACHED_TEMPLATE),
+                "entries": [entries[e.slug] for e in shown],
+            }
+        )
+    archived = site.archived
+    editions = []
+    for edition in site.editions:
+        previous = site.previous(edition)
+        comparison = None
+        if previous is not None:  # only with two editions or more (macros.comparison: 10 ms of imports)
+            from .comparison import render_markdown
+
+            comparison = render_markdown(archive.comparison_of(previous, edition)) + "\n"
+        editions.append(
+            {
+                "slug": edition.slug,
+                "data_dir": next(iter(archive.data_files(edition).values())).rsplit("/", 1)[0],
+                "entry": entries[edition.slug],
+                "sha256": edition.entry.sha256,
+                "archived": edition in archived,
+                "current": edition.strategy is strategy,
+                "previous": previous.entry.sha256 if previous is not None else None,
+                "comparison_md": comparison,
+            }
+        )
+    return {"pages": pages, "editions": editions, "anchors": dict(model["anchors"])}
 
 
 @dataclass
@@ -397,6 +441,15 @@ def call(env: Any, macro: str, *args: Any, **kwargs: Any) -> str:
     return result
 
 
+def _usable(variables: dict[str, Any]) -> bool:
+    """Whether a snapshot's variables name only the open data files the exporter writes (hooks/opendata.py and
+    hooks/editions.py use the names as file names; hooks/editions.py checks `edition_plan` itself)."""
+    from .export import FILES
+
+    files = variables.get("open_data_files")
+    return type(files) is dict and sorted(files) == sorted(f.name for f in FILES)
+
+
 def define_env(env: Any) -> None:
     """mkdocs-macros entry point: the snapshot of unchanged inputs, else validate the data once; register the
     macros."""
@@ -405,16 +458,13 @@ def define_env(env: Any) -> None:
     key = snapshot.key(env.conf, config_dir, data)
     stored = snapshot.read(key)
     kept = None
+    if stored is not None and not _usable(stored["variables"]):
+        stored = None
     if stored is not None:
         kept = Kept(key, data, stored["conf"], stored["variables"], stored["calls"])
         try:
             apply(env, snapshot.unplain(kept.conf), snapshot.unplain(kept.variables))
-        except (
-            KeyError,
-            TypeError,
-            ValueError,
-            AttributeError,
-        ) as exc:  # not what this code stores: made again
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # not this code's: made again
             log.debug("snapshot not used: %r", exc)
             kept = None
     if kept is None:
@@ -437,8 +487,6 @@ def define_env(env: Any) -> None:
         except TypeError as exc:
             log.debug("no snapshot: %s", exc)
             kept = Kept(None, data, {}, {})
-        if variables["edition_plan"] is None:  # past editions: hooks/editions.py needs the models every build
-            kept.key = None
         if snapshot.inputs(config_dir) != data:  # a file saved meanwhile: this model is not the key's
             kept.key = None
         apply(env, conf, variables)

@@ -28,9 +28,12 @@ from tests.conftest import ROOT, build_config, copy_project
 RECORDER = """
 import json, os, sys
 
+from mkdocs.plugins import event_priority
+
 HEAVY = ("pydantic", "macros.model", "macros.editions", "macros.archive", "macros.render", "macros.publication")
 
 
+@event_priority(-10000)  # after every other hook (hooks/editions.py writes the editions' files at -110, -120)
 def on_post_build(config):
     loaded = sorted(m for m in sys.modules if m in HEAVY or m.startswith(tuple(h + "." for h in HEAVY)))
     with open(os.environ["RECORD_MODULES"], "w", encoding="utf-8") as f:
@@ -272,6 +275,241 @@ def test_a_damaged_snapshot_is_ignored_and_written_again(warm, damage: str, tmp_
     assert snapshots(cache) == [entry]  # written again under the same key
     again = snapshot._Builtins(io.BytesIO(entry.read_bytes())).load()
     assert again["format"] == snapshot.FORMAT and again["calls"].keys() == pickle.loads(good)["calls"].keys()
+
+
+# --- past editions: answered from the snapshot and the editions' cache -----------------------------------------
+
+SECOND = "2023-03-24"
+
+
+def publish(project: Path, date: str) -> None:
+    """`python -m macros edition …` in the project, as the editor runs it: the current text becomes an edition."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    command = [
+        sys.executable,
+        "-m",
+        "macros",
+        "edition",
+        "--date",
+        date,
+        "--label",
+        "第3回アドバイザーボード「戦略案」",
+    ]
+    run = subprocess.run(
+        [*command, "--status", "策定", "--summary", "行動指針の見出しを改めました。"],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+
+
+@pytest.fixture(scope="module")
+def past(tmp_path_factory) -> dict:
+    """A copy whose data was edited after the frozen edition (so 2022-12-01 is a past edition with pages of its
+    own), built with an empty cache, then from the snapshot."""
+    work = tmp_path_factory.mktemp("past")
+    project = project_with_recorder(work / "project")
+    _heading(project)
+    cache = work / "cache"
+    cold = build(project, work / "cold", cache)
+    warm = build(project, work / "warm", cache)
+    return {"work": work, "project": project, "cache": cache, "cold": cold, "warm": warm}
+
+
+def test_a_site_with_a_past_edition_is_answered_from_the_snapshot(past):
+    assert "pydantic" in past["cold"]
+    assert past["warm"] == []  # no pydantic, no model, no editions, no archive
+    cold, warm = files(past["work"] / "cold"), files(past["work"] / "warm")
+    assert "editions/2022-12-01/guidelines/index.html" in cold  # the past edition's pages
+    assert "editions/2022-12-01/data/strategy.json" in cold
+    assert sorted(cold) == sorted(warm)
+    assert [name for name in cold if cold[name] != warm[name]] == []
+
+
+def test_a_second_edition_is_answered_from_the_snapshot_too(past, tmp_path: Path):
+    project = project_with_recorder(tmp_path / "project")
+    _heading(project)
+    cache = tmp_path / "cache"
+    shutil.copytree(past["cache"], cache)
+    publish(project, SECOND)
+    assert "pydantic" in build(project, tmp_path / "first", cache)  # new inputs: the full path
+    assert build(project, tmp_path / "warm", cache) == []
+    build(project, tmp_path / "cold", tmp_path / "empty")
+    warm, cold = files(tmp_path / "warm"), files(tmp_path / "cold")
+    assert f"editions/{SECOND}/comparison/index.html" in cold and f"editions/{SECOND}/comparison.md" in cold
+    assert "行動指針案（改）" in cold[f"editions/{SECOND}/comparison.md"].decode("utf-8")
+    assert sorted(cold) == sorted(warm)
+    assert [name for name in cold if cold[name] != warm[name]] == []
+    assert files(tmp_path / "first") == cold
+
+
+@pytest.mark.parametrize("lost", ["everything", "pages", "one page", "data"])
+def test_a_lost_editions_cache_loads_the_model_and_gives_the_same_site(past, lost: str, tmp_path: Path):
+    cache = tmp_path / "cache"
+    shutil.copytree(past["cache"], cache)
+    editions = cache / "editions"
+    if lost == "everything":
+        shutil.rmtree(editions)
+    elif lost == "one page":
+        shutil.rmtree(min((editions / "pages").iterdir()))
+    else:
+        shutil.rmtree(editions / lost)
+    loaded = build(past["project"], tmp_path / "site", cache)
+    # A past edition's open data need its model (loaded lazily); a page is the `edition_page` macro's result,
+    # which the snapshot holds.
+    assert ("pydantic" in loaded) == (lost in ("everything", "data"))
+    cold, again = files(past["work"] / "cold"), files(tmp_path / "site")
+    assert "editions/2022-12-01/data/strategy.json" in again
+    assert sorted(cold) == sorted(again)
+    assert [name for name in cold if cold[name] != again[name]] == []
+    assert build(past["project"], tmp_path / "again", cache) == []  # the cache is whole again
+    assert files(tmp_path / "again") == cold
+
+
+def _slug(variables: dict) -> None:
+    plan = variables["edition_plan"]
+    plan["editions"][0]["slug"] = "../../x"
+    plan["editions"][0]["data_dir"] = "editions/../../x/data"  # as the hook would make it from the slug
+    plan["pages"] = []  # so that no page's folder disagrees with the slug: the slug alone is wrong
+
+
+def _data_dir(variables: dict) -> None:
+    plan = variables["edition_plan"]
+    plan["editions"][0]["data_dir"] = "../outside/data"
+
+
+def _page(variables: dict) -> None:
+    plan = variables["edition_plan"]
+    plan["pages"][0]["src"] = "../../x.md"
+
+
+def _template_code(variables: dict) -> None:
+    plan = variables["edition_plan"]
+    page = plan["pages"][0]
+    page["content"] = page["content"].replace('title: "', 'title: "{{ config.site_dir }}', 1)
+
+
+def _data_name(variables: dict) -> None:
+    files = variables["open_data_files"]
+    files["../x.json"] = files.pop("strategy.json")
+
+
+HOSTILE = {
+    "slug": _slug,
+    "data_dir": _data_dir,
+    "page": _page,
+    "template code": _template_code,
+    "open data name": _data_name,
+}
+
+
+@pytest.mark.parametrize("change", list(HOSTILE))
+def test_a_hostile_plan_in_the_snapshot_is_not_used(past, change: str, tmp_path: Path):
+    """A snapshot whose plan names paths outside the edition's folder (or front matter with template code): the
+    plan is made again from the model, nothing is written outside the site, the site is the cold one."""
+    cache = tmp_path / "cache"
+    shutil.copytree(past["cache"], cache)
+    [entry] = snapshots(cache)
+    stored = pickle.loads(entry.read_bytes())
+    HOSTILE[change](stored["variables"])
+    entry.write_bytes(pickle.dumps(stored))
+    work = tmp_path / "work"
+    work.mkdir()
+    site = work / "deep" / "site"
+    loaded = build(past["project"], site, cache)
+    assert "pydantic" in loaded  # the plan (or the snapshot) made again from the model
+    assert sorted(p.name for p in work.iterdir()) == ["deep"]
+    beside = sorted(p.name for p in (work / "deep").iterdir())
+    assert beside == [".site.lock", "site", "site.modules.json"]  # hooks/site_output.py's lock
+    cold, again = files(past["work"] / "cold"), files(site)
+    assert sorted(cold) == sorted(again)
+    assert [name for name in cold if cold[name] != again[name]] == []
+    assert build(past["project"], work / "again", cache) == []  # the snapshot was stored again, whole
+
+
+def test_the_hook_and_the_adapter_agree_on_the_generated_pages():
+    import importlib.util
+
+    from macros import archive
+
+    spec = importlib.util.spec_from_file_location("sd_editions_hook", ROOT / "hooks" / "editions.py")
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    assert hook.MACRO_CALL == archive.MACRO_CALL
+    assert hook.CACHED_TEMPLATE == macros.CACHED_TEMPLATE
+
+
+def pdf_build(project: Path, site: Path, cache: Path) -> None:
+    """`mkdocs build -f mkdocs-pdf.yml` with the council PDF, in a fresh interpreter with its own caches."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STRATEGY_BUILD_PROCESSES")}
+    environment.update(
+        XDG_CACHE_HOME=str(cache),
+        EDITIONS_CACHE=str(cache / "editions"),
+        ENABLE_PDF_EXPORT="1",
+        NO_MKDOCS_2_WARNING="1",
+        SOURCE_DATE_EPOCH="1669852800",
+    )
+    command = [
+        sys.executable,
+        "-I",
+        "-m",
+        "mkdocs",
+        "build",
+        "-q",
+        "-s",
+        "-f",
+        str(project / "mkdocs-pdf.yml"),
+    ]
+    run = subprocess.run(
+        [*command, "-d", str(site)],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+
+
+@pytest.mark.pdf
+def test_the_pdfs_of_past_editions_from_the_snapshot_are_the_cold_ones(tmp_path: Path):
+    """With the council PDF: a warm build (answered from the snapshot) and one whose editions' PDFs were deleted
+    (the model loaded for the 新旧対照表 PDF and the past edition's PDF) give the cold build's files, byte for
+    byte."""
+    project = copy_project(tmp_path / "project")
+    _heading(project)
+    publish(project, SECOND)
+    cache = tmp_path / "cache"
+    pdf_build(project, tmp_path / "cold", cache)
+    cold = files(tmp_path / "cold")
+    for name in ("pdf/strategy.pdf", "editions/2022-12-01/strategy.pdf", f"editions/{SECOND}/comparison.pdf"):
+        assert cold[name].startswith(b"%PDF")
+    assert cold[f"editions/{SECOND}/strategy.pdf"] == cold["pdf/strategy.pdf"]
+    assert snapshots(cache)
+    pdf_build(project, tmp_path / "warm", cache)
+    assert files(tmp_path / "warm") == cold
+    kept = sorted((cache / "editions").glob("*.pdf"))
+    assert len(kept) == 2  # the 新旧対照表 and the past edition
+    for pdf in kept:
+        pdf.unlink()
+    pdf_build(project, tmp_path / "lazy", cache)
+    assert files(tmp_path / "lazy") == cold
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(tmp_path / "lazy" / "editions" / SECOND / "comparison.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert (
+        "改正後: 第3回アドバイザーボード「戦略案」（2023年3月24日・策定） 改正前: 第2回" in text
+    )  # new, then old
+    assert len(sorted((cache / "editions").glob("*.pdf"))) == 2
 
 
 # --- a process running other code than the files say; stored values of the wrong shape; call keys ---------------
