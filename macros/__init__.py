@@ -441,15 +441,6 @@ def call(env: Any, macro: str, *args: Any, **kwargs: Any) -> str:
     return result
 
 
-def _usable(variables: dict[str, Any]) -> bool:
-    """Whether a snapshot's variables name only the open data files the exporter writes (hooks/opendata.py and
-    hooks/editions.py use the names as file names; hooks/editions.py checks `edition_plan` itself)."""
-    from .export import FILES
-
-    files = variables.get("open_data_files")
-    return type(files) is dict and sorted(files) == sorted(f.name for f in FILES)
-
-
 def define_env(env: Any) -> None:
     """mkdocs-macros entry point: the snapshot of unchanged inputs, else validate the data once; register the
     macros."""
@@ -458,8 +449,6 @@ def define_env(env: Any) -> None:
     key = snapshot.key(env.conf, config_dir, data)
     stored = snapshot.read(key)
     kept = None
-    if stored is not None and not _usable(stored["variables"]):
-        stored = None
     if stored is not None:
         kept = Kept(key, data, stored["conf"], stored["variables"], stored["calls"])
         try:

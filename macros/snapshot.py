@@ -273,12 +273,15 @@ def read(snapshot_key: str) -> dict[str, Any] | None:
 
 
 CONF = {"site_name", "site_url", "nav", "footer", "pdf_cover"}  # what macros/__init__.py `produced` sets
-SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a file name in one folder (no path, no dot-dot)
 
 
 def _well_formed(conf: Any, variables: Any) -> bool:
     """Whether stored values have the shape the adapter gives them (a snapshot from other code or another hand
-    is not used): the config values it sets, open data files with plain names, the document pages' paths."""
+    is not used): the config values it sets, the open data files the exporter writes (hooks/opendata.py and
+    hooks/editions.py use their names as file names), the document pages' paths (hooks/editions.py checks
+    `edition_plan` itself)."""
+    from .export import FILES
+
     files = variables.get("open_data_files")
     paths = variables.get("document_page_paths")
     return (
@@ -289,8 +292,9 @@ def _well_formed(conf: Any, variables: Any) -> bool:
         and all(type(k) is str for k in conf["footer"])
         and type(conf["pdf_cover"]) is dict
         and all(type(k) is str and type(v) is str for k, v in conf["pdf_cover"].items())
-        and isinstance(files, dict)
-        and all(type(n) is str and SAFE_NAME.fullmatch(n) and type(b) is bytes for n, b in files.items())
+        and type(files) is dict
+        and sorted(files) == sorted(f.name for f in FILES)
+        and all(type(b) is bytes for b in files.values())
         and isinstance(paths, list)
         and all(type(p) is str and p.endswith(".md") and ".." not in p.split("/") for p in paths)
     )

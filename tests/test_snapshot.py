@@ -52,23 +52,29 @@ def project_with_recorder(dest: Path) -> Path:
     return project
 
 
-def build(project: Path, site: Path, cache: Path, *options: str, fails: bool = False, **env: str) -> Any:
-    """`mkdocs build --strict` of a project in a fresh interpreter: the heavy modules loaded at its end (or, with
-    `fails`, the error output of a build that must fail)."""
-    record = site.with_name(site.name + ".modules.json")
-    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STRATEGY_BUILD_PROCESSES")}
-    environment.update(
+def environment(cache: Path, record: Path, **env: str) -> dict[str, str]:
+    """A build's environment: this one without PYTHONPATH or a forced process count, its own caches, the recorder's
+    file."""
+    result = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STRATEGY_BUILD_PROCESSES")}
+    result.update(
         XDG_CACHE_HOME=str(cache),
         EDITIONS_CACHE=str(cache / "editions"),
         RECORD_MODULES=str(record),
         NO_MKDOCS_2_WARNING="1",
         **env,
     )
+    return result
+
+
+def build(project: Path, site: Path, cache: Path, *options: str, fails: bool = False, **env: str) -> Any:
+    """`mkdocs build --strict` of a project in a fresh interpreter: the heavy modules loaded at its end (or, with
+    `fails`, the error output of a build that must fail)."""
+    record = site.with_name(site.name + ".modules.json")
     command = [sys.executable, "-I", "-m", "mkdocs", "build", "-q", "-s", "-f", str(project / "mkdocs.yml")]
     run = subprocess.run(
         [*command, *options, "-d", str(site)],
         cwd=project,
-        env=environment,
+        env=environment(cache, record, **env),
         capture_output=True,
         text=True,
         timeout=300,
@@ -284,7 +290,7 @@ SECOND = "2023-03-24"
 
 def publish(project: Path, date: str) -> None:
     """`python -m macros edition …` in the project, as the editor runs it: the current text becomes an edition."""
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     command = [
         sys.executable,
         "-m",
@@ -298,7 +304,7 @@ def publish(project: Path, date: str) -> None:
     run = subprocess.run(
         [*command, "--status", "策定", "--summary", "行動指針の見出しを改めました。"],
         cwd=project,
-        env=environment,
+        env=environ,
         capture_output=True,
         text=True,
         timeout=120,
@@ -446,12 +452,10 @@ def test_the_hook_and_the_adapter_agree_on_the_generated_pages():
 
 def pdf_build(project: Path, site: Path, cache: Path) -> None:
     """`mkdocs build -f mkdocs-pdf.yml` with the council PDF, in a fresh interpreter with its own caches."""
-    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STRATEGY_BUILD_PROCESSES")}
-    environment.update(
-        XDG_CACHE_HOME=str(cache),
-        EDITIONS_CACHE=str(cache / "editions"),
+    environ = environment(
+        cache,
+        site.with_name(site.name + ".modules.json"),
         ENABLE_PDF_EXPORT="1",
-        NO_MKDOCS_2_WARNING="1",
         SOURCE_DATE_EPOCH="1669852800",
     )
     command = [
@@ -468,7 +472,7 @@ def pdf_build(project: Path, site: Path, cache: Path) -> None:
     run = subprocess.run(
         [*command, "-d", str(site)],
         cwd=project,
-        env=environment,
+        env=environ,
         capture_output=True,
         text=True,
         timeout=900,
@@ -539,13 +543,7 @@ def test_a_process_running_old_code_stores_nothing_for_the_new(tmp_path: Path, e
     ja = project / "macros" / "ja.py"
     assert ja.read_text(encoding="utf-8").count('日"') >= 1
     cache = tmp_path / "cache"
-    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "STRATEGY_BUILD_PROCESSES")}
-    environment.update(
-        XDG_CACHE_HOME=str(cache),
-        EDITIONS_CACHE=str(cache / "editions"),
-        RECORD_MODULES=str(tmp_path / "modules.json"),
-        NO_MKDOCS_2_WARNING="1",
-    )
+    environ = environment(cache, tmp_path / "modules.json")
 
     def builds(edit: int, *sites: str) -> None:  # in one process, macros/ edited before build number `edit`
         command = [
@@ -558,7 +556,7 @@ def test_a_process_running_old_code_stores_nothing_for_the_new(tmp_path: Path, e
             *(str(tmp_path / s) for s in sites),
         ]
         run = subprocess.run(
-            command, cwd=project, env=environment, capture_output=True, text=True, timeout=300, check=False
+            command, cwd=project, env=environ, capture_output=True, text=True, timeout=300, check=False
         )
         assert run.returncode == 0, run.stderr[-3000:]
 
